@@ -1,0 +1,1 @@
+"""Message-kind classification: bounce, delay, complaint, auto-reply, notification, human."""

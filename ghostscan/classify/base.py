@@ -1,0 +1,126 @@
+"""The Rule protocol and what classification hands to the next stages.
+
+A rule is a small named object: `check()` looks at one message and returns `Evidence`
+when it fires, None when it does not. The chain records hits *and* misses, so
+``--explain`` can always say why a message got its kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Callable, Protocol
+
+from ghostscan.parse.headers import MessageMeta
+
+
+class MessageKind(StrEnum):
+    """What kind of message an inbound mail is."""
+
+    BOUNCE = "bounce"
+    """Not delivered: a permanent delivery failure."""
+    DELAY = "delay"
+    """Delivery delayed; the server is still retrying (not a bounce)."""
+    COMPLAINT = "complaint"
+    """A feedback-loop / abuse report (ARF); not a bounce."""
+    AUTO_REPLY = "auto_reply"
+    """Out of office, vacation, challenge-response, automatic acknowledgement."""
+    NOTIFICATION = "notification"
+    """Other machine-generated mail: newsletters, mailing lists, ticket systems."""
+    HUMAN = "human"
+    """Written by a person."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a rule fired.
+
+    Attributes:
+        rule: the rule's name (``"bounce.dsn"``).
+        detail: what it saw, for a human (``"Content-Type multipart/report;
+            report-type=delivery-status, Action: failed"``).
+    """
+
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class ReturnedMessage:
+    """What a bounce (or an auto-reply) tells about the message it answers.
+
+    Attributes:
+        message_id: the Message-ID of our original message, when the notice quotes it.
+        recipients: the recipients that failed (lower-cased addresses).
+        subject: the original subject, when quoted.
+    """
+
+    message_id: str | None = None
+    recipients: tuple[str, ...] = ()
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classifier's decision for one message.
+
+    Attributes:
+        kind: the decided kind.
+        evidence: the hits that decided it (the first one decided; later ones agree).
+        misses: names of the rules that were checked and did not fire.
+        returned: for bounces (and auto-replies, where known), what they say about our
+            original message; None otherwise.
+        body_read: whether the decision needed the body (headers-first bookkeeping).
+    """
+
+    kind: MessageKind
+    evidence: tuple[Evidence, ...] = ()
+    misses: tuple[str, ...] = ()
+    returned: ReturnedMessage | None = None
+    body_read: bool = False
+
+
+class MessageView:
+    """One message as rules see it: metadata now, the full bytes on first request.
+
+    The body is loaded at most once and only when a rule asks for it.
+    """
+
+    def __init__(self, meta: MessageMeta, loader: Callable[[], bytes] | None = None):
+        self.meta = meta
+        self._loader = loader
+        self._raw: bytes | None = None
+
+    @property
+    def body_loaded(self) -> bool:
+        return self._raw is not None
+
+    def raw(self) -> bytes:
+        """The whole message as bytes (``b""`` when no loader was given or it failed)."""
+        if self._raw is None:
+            try:
+                self._raw = self._loader() if self._loader else b""
+            except OSError:
+                self._raw = b""
+        return self._raw
+
+
+class Rule(Protocol):
+    """A named check that returns evidence when it fires.
+
+    Attributes:
+        name: dotted, stable name (``"autoreply.rfc3834"``); shown by ``--explain``.
+        description: one sentence on what the rule looks for.
+        kind: the `MessageKind` the rule votes for when it fires.
+    """
+
+    name: str
+    description: str
+    kind: MessageKind
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """Return `Evidence` when the rule fires on *message*, else None."""
+        ...

@@ -1,0 +1,1 @@
+"""Parsing: raw header bytes → `MessageMeta`; bodies → text on demand."""

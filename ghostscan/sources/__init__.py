@@ -1,0 +1,1 @@
+"""Mailbox sources: where raw messages come from (Maildir, mbox, .eml folders; IMAP later)."""

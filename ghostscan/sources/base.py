@@ -1,0 +1,127 @@
+"""The Source protocol and the plain types every source yields.
+
+A source lists folders (each with a `FolderRole`) and iterates a folder's messages as
+`RawMessage` objects: the raw header block now, the full message only when asked for
+(`RawMessage.load()`). That shape fits a local Maildir as well as IMAP, where headers come
+from one batched FETCH and a body costs a round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Callable, Iterator, Protocol
+
+
+class FolderRole(StrEnum):
+    """What a folder is for. Decides how its messages are read (ours, theirs, in Junk)."""
+
+    INBOX = "inbox"
+    SENT = "sent"
+    JUNK = "junk"
+    ARCHIVE = "archive"
+    TRASH = "trash"
+    DRAFTS = "drafts"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder of a source.
+
+    Attributes:
+        name: the folder's name as the user knows it, "/"-separated (``"INBOX"``,
+            ``"Gesendete Elemente"``, ``"[Google Mail]/Spam"``, ``"Kunden/Müller"``).
+        role: what the folder is for.
+    """
+
+    name: str
+    role: FolderRole
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where one message lives: enough to find it again and to name it in a report.
+
+    Attributes:
+        folder: `Folder.name`.
+        key: the source's own key (Maildir file name, mbox index, .eml path, IMAP UID).
+    """
+
+    folder: str
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.folder}/{self.key}"
+
+
+def _no_body() -> bytes:
+    return b""
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """One message as a source yields it.
+
+    Attributes:
+        ref: where it lives.
+        folder_role: the role of its folder.
+        headers: the raw header block (bytes up to the first empty line). Empty when
+            `error` is set.
+        size: size of the whole message in bytes, when known without reading it.
+        flags: IMAP-style flags (``"\\\\Seen"``) or Maildir info flags mapped to them.
+        internal_date: when the mailbox received it (IMAP INTERNALDATE, file mtime), or None.
+        loader: returns the full message bytes; called only when a decision needs the body.
+        error: why the message could not be read, or None. A source never raises for one
+            bad message; it yields it with `error` set and carries on.
+    """
+
+    ref: MessageRef
+    folder_role: FolderRole
+    headers: bytes
+    size: int | None = None
+    flags: frozenset[str] = frozenset()
+    internal_date: datetime | None = None
+    loader: Callable[[], bytes] = field(default=_no_body, repr=False, compare=False)
+    error: str | None = None
+
+    def load(self) -> bytes:
+        """Return the whole message (headers and body) as bytes.
+
+        Raises:
+            OSError: the message vanished or cannot be read any more.
+        """
+        return self.loader()
+
+
+class Source(Protocol):
+    """A mailbox ghostscan can read.
+
+    Implementations: `MaildirSource`, `MboxSource`, `EmlDirSource` (and IMAP later).
+    """
+
+    location: str
+    """Human-readable location (path or account), used in messages and reports."""
+
+    def folders(self) -> list[Folder]:
+        """Return every folder with its role, in a stable order.
+
+        Raises:
+            SourceError: the mailbox cannot be listed.
+        """
+        ...
+
+    def messages(self, folder: Folder) -> Iterator[RawMessage]:
+        """Yield the messages of *folder*, headers only.
+
+        Unreadable messages are yielded with `RawMessage.error` set, never raised.
+
+        Raises:
+            SourceError: the folder as a whole cannot be read.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release files or connections. Safe to call twice."""
+        ...

@@ -1,0 +1,33 @@
+"""Exit codes: the only place they are defined.
+
+Documented in the README ("Exit codes"); `tests/cli/test_exit_status.py` checks them.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes of the ``ghostscan`` command."""
+
+    OK = 0
+    """The run completed."""
+    ERROR = 1
+    """An unexpected error (a bug); rerun with --debug for the traceback."""
+    USAGE = 2
+    """Wrong command-line usage (unknown option, bad value)."""
+    CONFIG = 3
+    """The configuration is invalid or missing a required key."""
+    SOURCE = 4
+    """The mailbox could not be read (missing path, not a mailbox)."""
+    AUTH = 5
+    """The server rejected the credentials."""
+    CONNECTION = 6
+    """The server could not be reached, dropped the connection or timed out."""
+    PARTIAL = 7
+    """The run completed, but some messages could not be read (reported, not fatal)."""
+    FOUND = 10
+    """`spam-check` found customer mail in Junk (for cron and monitoring)."""
+    INTERRUPTED = 130
+    """Interrupted by Ctrl-C (SIGINT)."""

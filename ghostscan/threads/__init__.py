@@ -1,0 +1,1 @@
+"""Threading: group messages from all folders into conversations."""
