@@ -1,0 +1,103 @@
+"""``ghostscan audit``: every outbound conversation with its verdict and evidence."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import click
+
+from ghostscan.cli.context import AppContext
+from ghostscan.cli.options import DATE, VERDICTS, end_of_day, format_option, source_option
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """The audit's options, parsed and checked."""
+
+    source: str
+    fmt: str
+    output: str | None
+    since: date | None
+    as_of: date | None
+    silent_after: int | None
+    verdicts: frozenset[str]
+    explain: bool
+
+
+@click.command()
+@source_option
+@format_option
+@click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--since", type=DATE, help="Only conversations in which you wrote on or after DATE (YYYY-MM-DD).")
+@click.option("--as-of", "as_of", type=DATE, help="Measure silence as of the end of DATE instead of now.")
+@click.option(
+    "--silent-after",
+    type=click.IntRange(1, 250),
+    metavar="N",
+    help="Business days without an answer before a conversation counts as silent. Default: silence.business_days from the config (5).",
+)
+@click.option(
+    "--verdict",
+    "verdicts",
+    multiple=True,
+    type=click.Choice(VERDICTS),
+    help="Show only this verdict (repeatable).",
+)
+@click.option("--explain", is_flag=True, help="Show every message of each conversation, how it was linked and why it got its kind.")
+@click.pass_obj
+def audit(app: AppContext, **raw: object) -> int:
+    """Audit a mailbox: what happened to every conversation you started.
+
+    Reads every folder except Trash and Drafts (Junk included), threads messages across
+    folders, and prints one line per conversation with its verdict, how long the customer
+    has been silent (business days, public holidays excluded), your follow-ups so far,
+    why, and what to do next. Nothing in the mailbox is changed.
+    """
+    settings = app.settings()
+    source = raw["source"] or settings.source
+    if not source:
+        raise click.UsageError("no mailbox given: use --source PATH, or set 'source' in the config")
+    options = AuditOptions(
+        source=str(source),
+        fmt=str(raw["fmt"]),
+        output=raw["output"],  # type: ignore[arg-type]
+        since=raw["since"],  # type: ignore[arg-type]
+        as_of=raw["as_of"],  # type: ignore[arg-type]
+        silent_after=raw["silent_after"],  # type: ignore[arg-type]
+        verdicts=frozenset(raw["verdicts"]),  # type: ignore[arg-type]
+        explain=bool(raw["explain"]),
+    )
+    return run_audit(app, options)
+
+
+def run_audit(app: AppContext, options: AuditOptions) -> int:
+    from ghostscan.cli.render import open_output, progress_for, write_report
+    from ghostscan.pipeline import open_and_scan
+    from ghostscan.reports.model import build_report
+    from ghostscan.status import ExitStatus
+    from ghostscan.verdicts.model import Verdict
+
+    settings = app.settings()
+    if options.silent_after is not None:
+        settings = dataclasses.replace(settings, silence=dataclasses.replace(settings.silence, business_days=options.silent_after))
+    now = app.env.now()
+    if options.as_of is not None:
+        now = end_of_day(options.as_of, now)
+    with progress_for(app) as progress:
+        result = open_and_scan(options.source, settings, now=now, progress=progress)
+    report = build_report(
+        result,
+        verdicts=frozenset(Verdict(v) for v in options.verdicts) or None,
+        since=options.since,
+    )
+    with open_output(app, options.output) as out:
+        write_report(report, out, fmt=options.fmt, explain=options.explain, color=options.output is None and app.env.stdout_isatty)
+    if result.problems:
+        logging.getLogger("ghostscan").warning(
+            "%d message(s) could not be read and were skipped (-v lists them)", len(result.problems)
+        )
+        return ExitStatus.PARTIAL
+    return ExitStatus.OK

@@ -1,0 +1,54 @@
+"""Option decorators and value types shared by subcommands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Callable
+
+import click
+
+FORMATS = ("table", "json", "csv")
+VERDICTS = ("answered", "reply_in_spam", "bounced", "auto_reply", "declined", "silent", "waiting")
+
+
+class DateType(click.ParamType):
+    """A calendar day as ``YYYY-MM-DD``."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date like 2026-11-20", param, ctx)
+
+
+DATE = DateType()
+
+
+def source_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-s",
+        "--source",
+        metavar="PATH",
+        help="Local mailbox: a Maildir, an mbox file (Google Takeout too), a Thunderbird folder or a folder of .eml files. Default: 'source' from the config.",
+    )(func)
+
+
+def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="table for people; json (schema ghostscan.audit/1) or csv for scripts and CRMs.",
+    )(func)
+
+
+def end_of_day(day: date, now: datetime) -> datetime:
+    """*day* at 23:59:59 in *now*'s time zone (``--as-of`` counts the whole day)."""
+    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=now.tzinfo)

@@ -1,0 +1,252 @@
+"""scan(): runs the stages over one mailbox; the one entry point the CLI (and later the
+daemon) calls.
+
+sources → parse → classify → threads → verdicts. A message that cannot be read or parsed
+is set aside as a `Problem` with its folder, key and Message-ID, and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Protocol
+
+from ghostscan.classify.base import Classification, Evidence, MessageKind
+from ghostscan.classify.registry import classify_bytes, classify_message
+from ghostscan.errors import SourceError
+from ghostscan.parse.addresses import Identity, Role
+from ghostscan.parse.headers import MessageMeta, parse_headers
+from ghostscan.settings import Settings
+from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage, Source
+from ghostscan.threads import thread_messages
+from ghostscan.threads.model import Direction, ThreadedMessage
+from ghostscan.verdicts.business_days import BusinessCalendar
+from ghostscan.verdicts.decide import DecideOptions, decide_verdict
+from ghostscan.verdicts.model import Decision
+
+log = logging.getLogger(__name__)
+
+_DIRECTION = {Role.ME: Direction.OUTBOUND, Role.COLLEAGUE: Direction.COLLEAGUE, Role.EXTERNAL: Direction.INBOUND}
+_OURS = Classification(MessageKind.HUMAN, (Evidence("identity", "written by us"),))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A message that could not be read or understood; it was skipped, not lost.
+
+    Attributes:
+        ref: where it lives (``"INBOX/1700000000.M1P1"``).
+        message_id: its Message-ID when the headers got that far, else None.
+        reason: what went wrong.
+    """
+
+    ref: str
+    message_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    """Counts and timings of one scan."""
+
+    folders: int = 0
+    messages: int = 0
+    bodies_read: int = 0
+    conversations: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a scan found.
+
+    Attributes:
+        decisions: one per reported conversation, oldest first.
+        problems: messages that were skipped.
+        identity: the user's addresses and domains as used (configured or learned).
+        folders: the folders read, with their roles.
+        as_of: the moment silence was measured at.
+        source: the mailbox location.
+        stats: counts and timings.
+    """
+
+    decisions: tuple[Decision, ...]
+    problems: tuple[Problem, ...]
+    identity: Identity
+    folders: tuple[Folder, ...]
+    as_of: datetime
+    source: str
+    stats: ScanStats = field(default_factory=ScanStats)
+
+
+class Progress(Protocol):
+    """Receives progress of a scan (the CLI draws it on a terminal)."""
+
+    def folder(self, folder: Folder, index: int, total: int) -> None:
+        """A folder starts being read."""
+
+    def advance(self, messages: int) -> None:
+        """*messages* more messages of the current folder were read."""
+
+    def done(self) -> None:
+        """The scan finished reading."""
+
+
+class NoProgress:
+    """A `Progress` that shows nothing (under cron, with --quiet, in tests)."""
+
+    def folder(self, folder: Folder, index: int, total: int) -> None:
+        pass
+
+    def advance(self, messages: int) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
+
+
+def learn_identity(settings: Settings, metas: Iterable[MessageMeta]) -> Identity:
+    """The configured identity, or one learned from the From of messages in Sent folders."""
+    addresses = list(settings.identity.addresses)
+    if not addresses:
+        counts = Counter(m.sender.email for m in metas if m.folder_role is FolderRole.SENT and m.sender)
+        addresses = [email for email, _ in counts.most_common()]
+        if addresses:
+            log.info("own addresses learned from Sent folders: %s", ", ".join(addresses))
+    return Identity.build(addresses, settings.identity.domains)
+
+
+def _read(source: Source, settings: Settings, progress: Progress, problems: list[Problem]) -> tuple[list[Folder], list[tuple[RawMessage, MessageMeta]]]:
+    folders = [f for f in source.folders() if f.role not in settings.folders.skip]
+    items: list[tuple[RawMessage, MessageMeta]] = []
+    for index, folder in enumerate(folders):
+        progress.folder(folder, index, len(folders))
+        batch = 0
+        for raw in source.messages(folder):
+            batch += 1
+            if batch == 200:
+                progress.advance(batch)
+                batch = 0
+            if raw.error:
+                problems.append(Problem(str(raw.ref), None, raw.error))
+                log.info("skipped %s: %s", raw.ref, raw.error)
+                continue
+            try:
+                meta = parse_headers(raw.headers, raw.ref, raw.folder_role, size=raw.size, internal_date=raw.internal_date)
+            except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan
+                problems.append(Problem(str(raw.ref), None, f"unreadable headers: {exc}"))
+                log.info("skipped %s: unreadable headers: %s", raw.ref, exc)
+                continue
+            items.append((raw, meta))
+        progress.advance(batch)
+    progress.done()
+    return folders, items
+
+
+def _classify(items: list[tuple[RawMessage, MessageMeta]], identity: Identity, problems: list[Problem]) -> tuple[list[ThreadedMessage], int]:
+    threaded: list[ThreadedMessage] = []
+    bodies = 0
+    for raw, meta in items:
+        direction = _DIRECTION[identity.role_of(meta.sender)]
+        if direction is not Direction.INBOUND:
+            threaded.append(ThreadedMessage(meta, _OURS, direction))
+            continue
+        try:
+            decision = classify_message(meta, raw.load)
+        except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan
+            problems.append(Problem(str(raw.ref), meta.message_id, f"cannot classify: {exc}"))
+            log.info("skipped %s (%s): cannot classify: %s", raw.ref, meta.message_id, exc)
+            continue
+        bodies += decision.body_read
+        threaded.append(ThreadedMessage(meta, decision, direction))
+    return threaded, bodies
+
+
+def scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:
+    """Read *source* and decide a verdict for every outbound conversation.
+
+    Args:
+        source: the mailbox.
+        settings: validated settings (identity, silence threshold, folders, threading).
+        now: the moment silence is measured at (the CLI passes the clock or ``--as-of``).
+        progress: receives per-folder progress; nothing is shown when None.
+
+    Returns:
+        The decisions, the skipped messages and counts.
+
+    Raises:
+        SourceError: the mailbox as a whole cannot be read.
+    """
+    started = time.perf_counter()
+    progress = progress or NoProgress()
+    problems: list[Problem] = []
+    folders, items = _read(source, settings, progress, problems)
+    identity = learn_identity(settings, (meta for _, meta in items))
+    if not identity.addresses:
+        log.warning("no own address known: set identity.addresses in the config, or scan a mailbox with a Sent folder")
+    threaded, bodies = _classify(items, identity, problems)
+    conversations = thread_messages(threaded, window_days=settings.threading.window_days)
+    options = DecideOptions(
+        now=now,
+        silent_after=settings.silence.business_days,
+        calendar=BusinessCalendar(settings.silence.country, settings.silence.subdivision, settings.silence.timezone),
+        language=settings.language,
+    )
+    decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
+    stats = ScanStats(
+        folders=len(folders),
+        messages=len(items),
+        bodies_read=bodies,
+        conversations=len(decisions),
+        seconds=time.perf_counter() - started,
+    )
+    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats)
+
+
+@dataclass(frozen=True)
+class FileClassification:
+    """`ghostscan classify` result for one file: its metadata and decision, or a problem."""
+
+    path: str
+    meta: MessageMeta | None
+    classification: Classification | None
+    problem: str | None = None
+
+
+def classify_files(paths: Iterable[str | Path]) -> Iterator[FileClassification]:
+    """Classify each file as one inbound message; unreadable files yield a problem."""
+    for path in paths:
+        shown = str(path)
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as exc:
+            yield FileClassification(shown, None, None, exc.strerror or str(exc))
+            continue
+        try:
+            meta, decision = classify_bytes(raw, MessageRef("file", shown))
+        except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad file never stops the run
+            yield FileClassification(shown, None, None, f"cannot classify: {exc}")
+            continue
+        yield FileClassification(shown, meta, decision)
+
+
+def open_and_scan(path: str, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:
+    """Open the local mailbox at *path* and `scan` it.
+
+    Raises:
+        SourceError: the path is missing or not a mailbox.
+    """
+    from ghostscan.sources.open import open_source
+
+    source = open_source(path, settings.folders.roles)
+    try:
+        return scan(source, settings, now=now, progress=progress)
+    finally:
+        source.close()
+
+
+__all__ = ["FileClassification", "Problem", "Progress", "NoProgress", "ScanResult", "ScanStats", "SourceError", "classify_files", "open_and_scan", "scan"]

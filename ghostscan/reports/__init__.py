@@ -1,0 +1,1 @@
+"""Reports: render a scan's decisions as a terminal table, JSON or CSV."""

@@ -1,0 +1,71 @@
+"""The JSON report: a versioned, documented schema for scripts and CRMs.
+
+Schema ``ghostscan.audit/1`` (documented in the README, "JSON output"; the golden file
+``tests/golden/samples_audit.json`` pins it). Fields are only ever added within a
+version; a removal or change of meaning bumps the version.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from ghostscan.reports.model import Report, ReportRow
+
+SCHEMA = "ghostscan.audit/1"
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def conversation_json(row: ReportRow, *, explain: bool = False) -> dict[str, Any]:
+    """One conversation as a JSON-ready dict."""
+    data: dict[str, Any] = {
+        "id": row.conversation,
+        "verdict": row.verdict.value,
+        "customer": {"name": row.customer_name or None, "address": row.customer_address or None, "company": row.company},
+        "subject": row.subject,
+        "first_outbound": _iso(row.first_outbound),
+        "last_outbound": _iso(row.last_outbound),
+        "business_days_silent": row.business_days_silent,
+        "follow_ups": row.follow_ups,
+        "evidence": [{"rule": e.rule, "detail": e.detail} for e in row.evidence],
+        "suggestions": list(row.suggestions),
+    }
+    if explain:
+        data["messages"] = [
+            {
+                "date": m.date or None,
+                "direction": m.direction,
+                "kind": m.kind,
+                "folder": m.folder,
+                "from": m.sender or None,
+                "subject": m.subject,
+                "linked_by": m.linked_by,
+                "evidence": [{"rule": e.rule, "detail": e.detail} for e in m.evidence],
+                "misses": list(m.misses),
+            }
+            for m in row.messages
+        ]
+    return data
+
+
+def report_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
+    """The whole report as a JSON-ready dict (see the module docstring for the schema)."""
+    return {
+        "schema": SCHEMA,
+        "source": report.source,
+        "as_of": report.as_of.isoformat(timespec="seconds"),
+        "messages_read": report.messages_read,
+        "own_addresses": list(report.own_addresses),
+        "summary": {v.value: n for v, n in report.counts().items()},
+        "conversations": [conversation_json(r, explain=explain) for r in report.rows],
+        "problems": [{"ref": p.ref, "message_id": p.message_id, "reason": p.reason} for p in report.problems],
+    }
+
+
+def write_json(report: Report, out: TextIO, *, explain: bool = False) -> None:
+    """Write the report as indented JSON (UTF-8, non-ASCII kept) and a final newline."""
+    json.dump(report_json(report, explain=explain), out, ensure_ascii=False, indent=2)
+    out.write("\n")

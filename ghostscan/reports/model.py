@@ -1,0 +1,165 @@
+"""Report and ReportRow: the only thing renderers receive.
+
+Built from a `ScanResult`; plain strings, numbers and dates, no mail objects, so every
+renderer can be tested on hand-made rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from typing import TYPE_CHECKING
+
+from ghostscan.verdicts.model import Decision, Verdict
+
+if TYPE_CHECKING:
+    from ghostscan.pipeline import ScanResult
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One reason: the rule that decided (``verdict.silent``) and what it saw."""
+
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """One message of a conversation, for ``--explain``."""
+
+    date: str
+    direction: str
+    kind: str
+    folder: str
+    sender: str
+    subject: str
+    linked_by: str
+    evidence: tuple[EvidenceRow, ...]
+    misses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One conversation as reports show it."""
+
+    conversation: str
+    verdict: Verdict
+    customer_name: str
+    customer_address: str
+    company: str | None
+    subject: str
+    first_outbound: date | None
+    last_outbound: date | None
+    business_days_silent: int | None
+    follow_ups: int
+    evidence: tuple[EvidenceRow, ...]
+    suggestions: tuple[str, ...]
+    messages: tuple[MessageRow, ...]
+
+    @property
+    def why(self) -> str:
+        """The deciding reason in one line."""
+        return self.evidence[0].detail if self.evidence else ""
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """A skipped message."""
+
+    ref: str
+    message_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a renderer shows.
+
+    Attributes:
+        source: the mailbox location.
+        as_of: the moment silence was measured at.
+        rows: the conversations, after filters.
+        problems: messages that could not be read.
+        own_addresses: the user's addresses used to tell ours from theirs.
+        messages_read: messages read from the mailbox.
+        folders: folder name → role, as read.
+    """
+
+    source: str
+    as_of: datetime
+    rows: tuple[ReportRow, ...]
+    problems: tuple[ProblemRow, ...]
+    own_addresses: tuple[str, ...]
+    messages_read: int
+    folders: tuple[tuple[str, str], ...]
+
+    def counts(self) -> dict[Verdict, int]:
+        """Conversations per verdict, in `Verdict` order, zeros included."""
+        found = Counter(r.verdict for r in self.rows)
+        return {v: found.get(v, 0) for v in Verdict}
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment else None
+
+
+def row_from_decision(decision: Decision) -> ReportRow:
+    """Flatten a `Decision` into a `ReportRow`."""
+    customer = decision.customer
+    messages = tuple(
+        MessageRow(
+            date=m.date.isoformat(timespec="minutes") if m.date else "",
+            direction=m.direction.value,
+            kind=m.kind.value,
+            folder=m.meta.ref.folder,
+            sender=m.meta.sender.email if m.meta.sender else "",
+            subject=m.meta.subject,
+            linked_by=m.linked_by,
+            evidence=tuple(EvidenceRow(e.rule, e.detail) for e in m.classification.evidence),
+            misses=m.classification.misses,
+        )
+        for m in decision.conversation.messages
+    )
+    return ReportRow(
+        conversation=decision.conversation.id,
+        verdict=decision.verdict,
+        customer_name=customer.name if customer else "",
+        customer_address=customer.email if customer else "",
+        company=decision.company,
+        subject=decision.subject,
+        first_outbound=_day(decision.first_outbound),
+        last_outbound=_day(decision.last_outbound),
+        business_days_silent=decision.business_days_silent,
+        follow_ups=decision.follow_ups,
+        evidence=tuple(EvidenceRow(e.rule, e.detail) for e in decision.evidence),
+        suggestions=decision.suggestions,
+        messages=messages,
+    )
+
+
+def build_report(result: "ScanResult", *, verdicts: frozenset[Verdict] | None = None, since: date | None = None) -> Report:
+    """Build the report of a scan.
+
+    Args:
+        result: what `ghostscan.pipeline.scan` returned.
+        verdicts: keep only these verdicts (None: all).
+        since: keep only conversations where we wrote on or after this day.
+    """
+    rows = tuple(
+        row
+        for row in map(row_from_decision, result.decisions)
+        if (verdicts is None or row.verdict in verdicts)
+        and (since is None or (row.last_outbound is not None and row.last_outbound >= since))
+    )
+    return Report(
+        source=result.source,
+        as_of=result.as_of,
+        rows=rows,
+        problems=tuple(ProblemRow(p.ref, p.message_id, p.reason) for p in result.problems),
+        own_addresses=tuple(sorted(result.identity.addresses)),
+        messages_read=result.stats.messages,
+        folders=tuple((f.name, f.role.value) for f in result.folders),
+    )

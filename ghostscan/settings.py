@@ -1,0 +1,299 @@
+"""Settings: YAML → frozen dataclasses, validated, with errors that name the key.
+
+Layering: defaults in code < the config file (``--config``, else ``$GHOSTSCAN_CONFIG``,
+else ``$XDG_CONFIG_HOME/ghostscan/config.yaml`` when it exists) < command-line flags
+(applied by the CLI with `dataclasses.replace`). Every key is documented in
+``config/ghostscan.example.yaml``; `tests/unit/test_settings.py` checks that file loads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ghostscan.environment import Environment
+from ghostscan.errors import ConfigError
+from ghostscan.sources.base import FolderRole
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """Who the user is.
+
+    Attributes:
+        addresses: the user's own addresses and aliases. Empty: learned from the From of
+            messages in Sent folders.
+        domains: the user's company domains (colleagues write from there). Empty: the
+            non-freemail domains of `addresses`.
+    """
+
+    addresses: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SilenceSettings:
+    """When no answer counts as silence.
+
+    Attributes:
+        business_days: business days without an answer after our last message before a
+            conversation is `silent` (before that it is `waiting`).
+        country: ISO country code whose public holidays are not business days.
+        subdivision: state / region code for regional holidays (``"BY"``, ``"BE"``), or None.
+        timezone: IANA zone in which days are counted.
+    """
+
+    business_days: int = 5
+    country: str = "DE"
+    subdivision: str | None = None
+    timezone: str = "Europe/Berlin"
+
+
+@dataclass(frozen=True)
+class FolderSettings:
+    """Folder handling.
+
+    Attributes:
+        roles: folder name → role, overriding the detected role (``"Kunden/Alt": archive``).
+        skip: roles whose folders are not read at all.
+    """
+
+    roles: Mapping[str, FolderRole] = field(default_factory=lambda: MappingProxyType({}))
+    skip: tuple[FolderRole, ...] = (FolderRole.TRASH, FolderRole.DRAFTS)
+
+
+@dataclass(frozen=True)
+class ThreadingSettings:
+    """Threading.
+
+    Attributes:
+        window_days: how long after our message a reply without threading headers may
+            still be matched by subject and participants.
+    """
+
+    window_days: int = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one run.
+
+    Attributes:
+        source: default local mailbox path for commands run without ``--source``.
+        language: language of suggestions and reports (``"en"`` or ``"de"``).
+        identity, silence, folders, threading: see their classes.
+        path: the config file these came from, or None for defaults only.
+    """
+
+    source: str | None = None
+    language: str = "en"
+    identity: IdentitySettings = IdentitySettings()
+    silence: SilenceSettings = SilenceSettings()
+    folders: FolderSettings = FolderSettings()
+    threading: ThreadingSettings = ThreadingSettings()
+    path: str | None = None
+
+
+LANGUAGES = ("en", "de")
+
+
+class _Reader:
+    """Walks a parsed YAML mapping, checking types and remembering key paths for errors."""
+
+    def __init__(self, data: Mapping[str, Any], prefix: str, path: str | None):
+        self.data = data
+        self.prefix = prefix
+        self.path = path
+        self.used: set[str] = set()
+
+    def error(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(problem, key=f"{self.prefix}{key}", path=self.path)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.used.add(key)
+        return self.data.get(key, default)
+
+    def section(self, key: str) -> "_Reader":
+        value = self.get(key, {})
+        if value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            raise self.error(key, f"expected a mapping of keys, got {_kind(value)}")
+        return _Reader(value, f"{self.prefix}{key}.", self.path)
+
+    def string(self, key: str, default: str | None) -> str | None:
+        value = self.get(key, default)
+        if value is None or isinstance(value, str):
+            return value
+        raise self.error(key, f"expected text, got {_kind(value)}")
+
+    def integer(self, key: str, default: int, *, minimum: int, maximum: int) -> int:
+        value = self.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"expected a whole number, got {_kind(value)}")
+        if not minimum <= value <= maximum:
+            raise self.error(key, f"expected a number from {minimum} to {maximum}, got {value}")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.get(key, [])
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise self.error(key, f"expected a list of text, got {_kind(value)}")
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.error(f"{key}[{i}]", f"expected text, got {_kind(item)}")
+        return tuple(value)
+
+    def finish(self) -> None:
+        unknown = sorted(set(map(str, self.data)) - self.used)
+        if unknown:
+            raise self.error(unknown[0], "unknown key (see config/ghostscan.example.yaml)")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _role(reader: _Reader, key: str, value: Any) -> FolderRole:
+    try:
+        return FolderRole(str(value).lower())
+    except ValueError:
+        choices = ", ".join(r.value for r in FolderRole)
+        raise reader.error(key, f"unknown folder role {value!r}; expected one of {choices}") from None
+
+
+def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = None) -> Settings:
+    """Validate a parsed config mapping and build `Settings`.
+
+    Raises:
+        ConfigError: a key is unknown or has the wrong type or value; the error names the
+            key path (``identity.addresses[1]``) and what was expected.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"expected a mapping of keys at the top level, got {_kind(data)}", path=path)
+    root = _Reader(data, "", path)
+    defaults = Settings()
+
+    source = root.string("source", defaults.source)
+    language = root.string("language", defaults.language) or "en"
+    if language not in LANGUAGES:
+        raise root.error("language", f"expected one of {', '.join(LANGUAGES)}, got {language!r}")
+
+    ident = root.section("identity")
+    addresses = ident.strings("addresses")
+    for i, address in enumerate(addresses):
+        if not _EMAIL.match(address.strip()):
+            raise ident.error(f"addresses[{i}]", f"not an e-mail address: {address!r}")
+    domains = ident.strings("domains")
+    for i, domain in enumerate(domains):
+        if not _DOMAIN.match(domain.strip().lstrip("@")):
+            raise ident.error(f"domains[{i}]", f"not a domain name: {domain!r}")
+    ident.finish()
+
+    sil = root.section("silence")
+    silence = SilenceSettings(
+        business_days=sil.integer("business_days", defaults.silence.business_days, minimum=1, maximum=250),
+        country=(sil.string("country", defaults.silence.country) or "").upper(),
+        subdivision=sil.string("subdivision", None),
+        timezone=sil.string("timezone", defaults.silence.timezone) or defaults.silence.timezone,
+    )
+    try:
+        ZoneInfo(silence.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise sil.error("timezone", f"unknown time zone {silence.timezone!r} (expected e.g. Europe/Berlin)") from None
+    _check_holidays(sil, silence)
+    sil.finish()
+
+    fol = root.section("folders")
+    roles_raw = fol.get("roles", {}) or {}
+    if not isinstance(roles_raw, Mapping):
+        raise fol.error("roles", f"expected a mapping of folder name to role, got {_kind(roles_raw)}")
+    roles = {str(name): _role(fol, f"roles.{name}", role) for name, role in roles_raw.items()}
+    skip = tuple(_role(fol, f"skip[{i}]", r) for i, r in enumerate(fol.strings("skip") if "skip" in fol.data else ("trash", "drafts")))
+    fol.finish()
+
+    thr = root.section("threading")
+    threading = ThreadingSettings(window_days=thr.integer("window_days", 60, minimum=1, maximum=3650))
+    thr.finish()
+
+    root.finish()
+    return Settings(
+        source=source,
+        language=language,
+        identity=IdentitySettings(addresses=tuple(a.strip() for a in addresses), domains=tuple(d.strip() for d in domains)),
+        silence=silence,
+        folders=FolderSettings(roles=MappingProxyType(roles), skip=skip),
+        threading=threading,
+        path=path,
+    )
+
+
+def _check_holidays(reader: _Reader, silence: SilenceSettings) -> None:
+    import holidays  # imported here: only config validation and verdicts need it
+
+    try:
+        holidays.country_holidays(silence.country, years=2026)
+    except NotImplementedError:
+        raise reader.error("country", f"no public holidays known for country {silence.country!r}") from None
+    if silence.subdivision is None:
+        return
+    try:
+        holidays.country_holidays(silence.country, subdiv=silence.subdivision, years=2026)
+    except NotImplementedError:
+        raise reader.error("subdivision", f"{silence.subdivision!r} is not a subdivision of {silence.country}") from None
+
+
+def find_config_file(explicit: str | None, env: Environment) -> Path | None:
+    """Return the config file to read: ``--config``, ``$GHOSTSCAN_CONFIG``, or the XDG default.
+
+    Returns None when nothing was named and the XDG default does not exist.
+    """
+    named = explicit or env.environ.get("GHOSTSCAN_CONFIG")
+    if named:
+        return Path(named).expanduser()
+    default = env.config_dir / "config.yaml"
+    return default if default.is_file() else None
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read and validate a YAML config file; defaults when *path* is None.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not valid YAML, or invalid.
+    """
+    if path is None:
+        return Settings()
+    import yaml
+
+    shown = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path=shown) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file: {exc}", path=shown) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"not valid YAML{where}: {problem}", path=shown) from None
+    return settings_from_mapping(data, path=shown)

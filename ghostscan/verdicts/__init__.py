@@ -1,0 +1,1 @@
+"""Verdicts: what happened in each conversation, and what to do next."""

@@ -1,0 +1,64 @@
+"""Verdict and Decision: the outcome of the verdicts stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from ghostscan.classify.base import Evidence
+from ghostscan.parse.addresses import Address
+from ghostscan.threads.model import Conversation
+
+
+class Verdict(StrEnum):
+    """What happened to an outbound conversation."""
+
+    ANSWERED = "answered"
+    """The customer (or a colleague of theirs) replied."""
+    REPLY_IN_SPAM = "reply_in_spam"
+    """A reply exists, but only in a Junk folder."""
+    BOUNCED = "bounced"
+    """Our message was not delivered."""
+    AUTO_REPLY = "auto_reply"
+    """Only an out-of-office / automatic reply came back."""
+    DECLINED = "declined"
+    """The customer said no."""
+    SILENT = "silent"
+    """Nothing came back for the configured number of business days."""
+    WAITING = "waiting"
+    """Nothing came back yet, but it is too early to call it silence."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict for one conversation, with everything a report shows about it.
+
+    Attributes:
+        conversation: the conversation decided.
+        verdict: the verdict.
+        evidence: why, in order: the deciding fact first, then the checks that did not
+            apply (``--explain`` prints all of it).
+        customer: the customer's address (first external recipient of our first message,
+            or the sender of their first message).
+        company: the customer's company domain, or None for freemail addresses.
+        subject: the conversation's subject (of our first message).
+        first_outbound: date of our first message in the conversation.
+        last_outbound: date of our latest message.
+        business_days_silent: business days since our latest message, when the ball is in
+            the customer's court; None when they answered.
+        follow_ups: our messages after the first unanswered one.
+        suggestions: the next steps, most important first.
+    """
+
+    conversation: Conversation
+    verdict: Verdict
+    evidence: tuple[Evidence, ...]
+    customer: Address | None
+    company: str | None
+    subject: str
+    first_outbound: datetime | None
+    last_outbound: datetime | None
+    business_days_silent: int | None
+    follow_ups: int
+    suggestions: tuple[str, ...] = ()
