@@ -194,6 +194,7 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         now=now,
         silent_after=settings.silence.business_days,
         calendar=BusinessCalendar(settings.silence.country, settings.silence.subdivision, settings.silence.timezone),
+        identity=identity,
         language=settings.language,
     )
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)

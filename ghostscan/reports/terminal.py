@@ -51,7 +51,7 @@ class AuditTable:
         table.add_column("Verdict", no_wrap=True)
         table.add_column("Customer")
         table.add_column("Subject")
-        table.add_column("Sent", no_wrap=True)
+        table.add_column("Last sent", no_wrap=True)
         table.add_column("Silent", justify="right", no_wrap=True)
         table.add_column("FU", justify="right", no_wrap=True)
         table.add_column("Why")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ghostscan.classify.base import Evidence, MessageKind
-from ghostscan.parse.addresses import Address
+from ghostscan.parse.addresses import Address, Identity
 from ghostscan.sources.base import FolderRole
 from ghostscan.threads.model import Conversation, Direction, ThreadedMessage
 from ghostscan.verdicts.advice import suggest
@@ -28,12 +28,15 @@ class DecideOptions:
         now: the moment the silence is measured at.
         silent_after: business days without an answer before a conversation is silent.
         calendar: counts business days.
+        identity: the user's addresses and company domains; recipients on our side are
+            never the customer.
         language: language of the suggestions.
     """
 
     now: datetime
     silent_after: int
     calendar: BusinessCalendar
+    identity: Identity = Identity()
     language: str = "en"
 
 
@@ -58,11 +61,12 @@ def _describe(m: ThreadedMessage) -> str:
     return f"{who} on {_when(m)} in {m.meta.ref.folder}"
 
 
-def _customer(conv: Conversation) -> Address | None:
+def _customer(conv: Conversation, identity: Identity) -> Address | None:
     for m in conv.messages:
         if _ours(m):
             for address in m.meta.to + m.meta.cc:
-                return address
+                if not identity.is_own(address):
+                    return address
     for m in conv.messages:
         if _human_reply(m) and m.meta.sender:
             return m.meta.sender
@@ -94,7 +98,7 @@ def decide_verdict(conv: Conversation, options: DecideOptions) -> Decision | Non
     """
     messages = list(conv.messages)
     ours = [m for m in messages if _ours(m)]
-    customer = _customer(conv)
+    customer = _customer(conv, options.identity)
     if not ours or customer is None:
         return None
     evidence: list[Evidence] = []

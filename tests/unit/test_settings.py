@@ -1,0 +1,92 @@
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ghostscan.environment import Environment
+from ghostscan.errors import ConfigError
+from ghostscan.settings import Settings, find_config_file, load_settings, settings_from_mapping
+from ghostscan.sources.base import FolderRole
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ghostscan.example.yaml"
+
+
+def test_example_config_loads_and_equals_the_defaults():
+    settings = load_settings(EXAMPLE)
+    assert dataclasses.replace(settings, path=None) == Settings()
+
+
+def test_example_config_names_every_settings_key():
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for f in dataclasses.fields(Settings):
+        if f.name == "path":
+            continue
+        assert f.name in data, f"config/ghostscan.example.yaml lacks {f.name}"
+        value = getattr(Settings(), f.name)
+        if dataclasses.is_dataclass(value):
+            for sub in dataclasses.fields(value):
+                assert sub.name in data[f.name], f"config/ghostscan.example.yaml lacks {f.name}.{sub.name}"
+
+
+def test_values_are_read():
+    s = settings_from_mapping(
+        {
+            "identity": {"addresses": ["anna@studio-berg.de"], "domains": ["studio-berg.de"]},
+            "silence": {"business_days": 7, "country": "de", "subdivision": "BY"},
+            "folders": {"roles": {"Kunden/Ablage": "archive"}, "skip": ["trash"]},
+            "language": "de",
+        }
+    )
+    assert s.identity.addresses == ("anna@studio-berg.de",)
+    assert s.silence.business_days == 7 and s.silence.country == "DE" and s.silence.subdivision == "BY"
+    assert s.folders.roles == {"Kunden/Ablage": FolderRole.ARCHIVE}
+    assert s.folders.skip == (FolderRole.TRASH,)
+    assert s.language == "de"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"identity": {"addresses": ["anna@studio-berg.de", "nobody"]}}, "identity.addresses[1]: not an e-mail address: 'nobody'"),
+        ({"identity": {"adresses": []}}, "identity.adresses: unknown key"),
+        ({"silence": {"business_days": "five"}}, "silence.business_days: expected a whole number, got text"),
+        ({"silence": {"business_days": 0}}, "silence.business_days: expected a number from 1 to 250, got 0"),
+        ({"silence": {"country": "XX"}}, "silence.country: no public holidays known for country 'XX'"),
+        ({"silence": {"subdivision": "ZZ"}}, "silence.subdivision: 'ZZ' is not a subdivision of DE"),
+        ({"silence": {"timezone": "Mars/Olympus"}}, "silence.timezone: unknown time zone 'Mars/Olympus'"),
+        ({"folders": {"roles": {"Werbung": "spam"}}}, "folders.roles.Werbung: unknown folder role 'spam'"),
+        ({"language": "fr"}, "language: expected one of en, de, got 'fr'"),
+        ({"identity": ["anna@studio-berg.de"]}, "identity: expected a mapping of keys, got a list"),
+        (["just", "a", "list"], "expected a mapping of keys at the top level, got a list"),
+    ],
+)
+def test_errors_name_the_key_and_what_is_wrong(data, message):
+    with pytest.raises(ConfigError) as err:
+        settings_from_mapping(data)
+    assert str(err.value).startswith(message)
+
+
+def test_invalid_yaml_names_the_file_and_line(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("identity:\n  addresses: [anna@studio-berg.de\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert str(err.value).startswith(f"{path}: not valid YAML at line ")
+
+
+def test_missing_config_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.yaml")
+
+
+def test_config_file_lookup_order(tmp_path):
+    xdg = tmp_path / "xdg"
+    (xdg / "ghostscan").mkdir(parents=True)
+    env = Environment(environ={"XDG_CONFIG_HOME": str(xdg)})
+    assert find_config_file(None, env) is None
+    (xdg / "ghostscan" / "config.yaml").write_text("{}", encoding="utf-8")
+    assert find_config_file(None, env) == xdg / "ghostscan" / "config.yaml"
+    env = Environment(environ={"XDG_CONFIG_HOME": str(xdg), "GHOSTSCAN_CONFIG": "/etc/gs.yaml"})
+    assert find_config_file(None, env) == Path("/etc/gs.yaml")
+    assert find_config_file("/tmp/x.yaml", env) == Path("/tmp/x.yaml")

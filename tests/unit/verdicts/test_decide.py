@@ -1,0 +1,155 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from ghostscan.classify.base import Classification, MessageKind, ReturnedMessage
+from ghostscan.parse.addresses import Address, Identity
+from ghostscan.parse.headers import MessageMeta
+from ghostscan.sources.base import FolderRole, MessageRef
+from ghostscan.threads.model import Conversation, Direction, ThreadedMessage
+from ghostscan.verdicts.business_days import BusinessCalendar
+from ghostscan.verdicts.decide import DecideOptions, decide_verdict
+from ghostscan.verdicts.model import Verdict
+
+ANNA = Address("anna@studio-berg.de", "Anna Berg")
+JONAS = Address("jonas@studio-berg.de", "Jonas Kraft")
+HANS = Address("hans@mueller-bau.de", "Hans Müller")
+PETRA = Address("petra@mueller-bau.de", "Petra Schneider")
+DAEMON = Address("mailer-daemon@mx.studio-berg.de")
+
+FOLDER = {FolderRole.SENT: "Sent", FolderRole.INBOX: "INBOX", FolderRole.JUNK: "Junk"}
+_n = iter(range(10_000))
+
+
+def msg(sender, to, day, *, role=None, kind=MessageKind.HUMAN, direction=None, returned=None, subject="Angebot Website"):
+    direction = direction or (Direction.OUTBOUND if sender is ANNA else Direction.COLLEAGUE if sender is JONAS else Direction.INBOUND)
+    role = role or (FolderRole.SENT if direction is Direction.OUTBOUND else FolderRole.INBOX)
+    meta = MessageMeta(
+        ref=MessageRef(FOLDER[role], str(next(_n))),
+        folder_role=role,
+        message_id=f"m{next(_n)}@test",
+        subject=subject,
+        sender=sender,
+        to=to,
+        date=datetime(2026, 11, day, 10, tzinfo=timezone.utc),
+    )
+    return ThreadedMessage(meta, Classification(kind, returned=returned), direction)
+
+
+def decide(*messages, now_day=20, silent_after=5):
+    options = DecideOptions(
+        now=datetime(2026, 11, now_day, 18, tzinfo=timezone.utc),
+        silent_after=silent_after,
+        calendar=BusinessCalendar("DE"),
+    )
+    return decide_verdict(Conversation("c1@test", tuple(messages)), options)
+
+
+def test_reply_from_the_customer_is_answered():
+    d = decide(msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 3))
+    assert d.verdict is Verdict.ANSWERED
+    assert d.business_days_silent is None
+    assert d.evidence[0].rule == "verdict.answered"
+    assert "hans@mueller-bau.de" in d.evidence[0].detail
+
+
+def test_reply_from_a_colleague_of_the_customer_is_answered():
+    assert decide(msg(ANNA, (HANS,), 2), msg(PETRA, (ANNA,), 3)).verdict is Verdict.ANSWERED
+
+
+def test_reply_only_in_junk_is_reply_in_spam_and_beats_a_bounce():
+    d = decide(
+        msg(ANNA, (HANS,), 2),
+        msg(DAEMON, (ANNA,), 2, kind=MessageKind.BOUNCE, returned=ReturnedMessage(recipients=("other@mueller-bau.de",))),
+        msg(HANS, (ANNA,), 4, role=FolderRole.JUNK),
+    )
+    assert d.verdict is Verdict.REPLY_IN_SPAM
+    assert "Junk" in d.evidence[0].detail
+
+
+def test_reply_in_junk_and_in_inbox_is_answered():
+    d = decide(msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 4, role=FolderRole.JUNK), msg(HANS, (ANNA,), 5))
+    assert d.verdict is Verdict.ANSWERED
+
+
+def test_bounce_of_the_offer_is_bounced():
+    bounce = msg(DAEMON, (ANNA,), 2, kind=MessageKind.BOUNCE, returned=ReturnedMessage(recipients=("hans@mueller-bau.de",)))
+    d = decide(msg(ANNA, (HANS,), 2), bounce)
+    assert d.verdict is Verdict.BOUNCED
+    assert "hans@mueller-bau.de" in d.evidence[0].detail
+
+
+def test_bounce_for_a_cc_recipient_only_is_not_bounced():
+    offer = msg(ANNA, (HANS,), 2)
+    bounce = msg(DAEMON, (ANNA,), 2, kind=MessageKind.BOUNCE, returned=ReturnedMessage(recipients=("typo@mueller-bau.de",)))
+    d = decide(offer, bounce)
+    assert d.verdict is Verdict.SILENT
+    assert any(e.rule == "verdict.bounced.miss" and "typo@mueller-bau.de" in e.detail for e in d.evidence)
+
+
+def test_delay_notice_is_not_a_bounce():
+    d = decide(msg(ANNA, (HANS,), 2), msg(DAEMON, (ANNA,), 3, kind=MessageKind.DELAY))
+    assert d.verdict is Verdict.SILENT
+    assert any(e.rule == "verdict.delay" for e in d.evidence)
+
+
+def test_only_an_auto_reply_is_auto_reply():
+    d = decide(msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 2, kind=MessageKind.AUTO_REPLY))
+    assert d.verdict is Verdict.AUTO_REPLY
+
+
+def test_silence_counts_business_days_from_our_last_message():
+    # Offer Mon 2 Nov, follow-up Thu 12 Nov; as of Fri 20 Nov that is 6 business days.
+    d = decide(msg(ANNA, (HANS,), 2), msg(ANNA, (HANS,), 12))
+    assert d.verdict is Verdict.SILENT
+    assert d.business_days_silent == 6
+    assert d.follow_ups == 1
+    assert d.first_outbound.day == 2 and d.last_outbound.day == 12
+
+
+def test_too_early_for_silence_is_waiting():
+    d = decide(msg(ANNA, (HANS,), 18))
+    assert d.verdict is Verdict.WAITING
+    assert d.business_days_silent == 2
+    assert decide(msg(ANNA, (HANS,), 18), silent_after=2).verdict is Verdict.SILENT
+
+
+def test_offer_after_their_inquiry_then_nothing_is_silent():
+    d = decide(msg(HANS, (ANNA,), 2), msg(ANNA, (HANS,), 3))
+    assert d.verdict is Verdict.SILENT
+    assert d.follow_ups == 0
+
+
+def test_their_question_after_our_offer_is_answered():
+    d = decide(msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 3), msg(ANNA, (HANS,), 4), msg(HANS, (ANNA,), 5))
+    assert d.verdict is Verdict.ANSWERED
+
+
+def test_follow_up_by_a_colleague_counts_as_ours():
+    d = decide(msg(ANNA, (HANS,), 2), msg(JONAS, (HANS,), 10))
+    assert d.verdict is Verdict.SILENT
+    assert d.follow_ups == 1
+
+
+def test_silent_after_a_follow_up_suggests_another_channel():
+    first = decide(msg(ANNA, (HANS,), 2))
+    later = decide(msg(ANNA, (HANS,), 2), msg(ANNA, (HANS,), 10))
+    assert "follow-up" in first.suggestions[0]
+    assert "LinkedIn" in later.suggestions[0]
+
+
+def test_conversation_the_user_never_wrote_in_is_not_reported():
+    assert decide(msg(HANS, (ANNA,), 2)) is None
+
+
+def test_internal_mail_is_not_reported():
+    options = DecideOptions(
+        now=datetime(2026, 11, 20, tzinfo=timezone.utc),
+        silent_after=5,
+        calendar=BusinessCalendar("DE"),
+        identity=Identity.build(["anna@studio-berg.de"]),
+    )
+    internal = Conversation("c", (msg(ANNA, (JONAS,), 2),))
+    assert decide_verdict(internal, options) is None
+    with_customer = Conversation("d", (msg(ANNA, (JONAS, HANS), 2),))
+    assert decide_verdict(with_customer, options).customer == HANS
