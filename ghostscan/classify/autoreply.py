@@ -1,0 +1,242 @@
+"""Auto-replies: out-of-office, vacation, challenge-response, acknowledgements of receipt.
+
+An auto-reply proves the address works but says nothing about the offer, so the verdict
+stage must not mistake it for an answer. The strongest evidence is RFC 3834
+``Auto-Submitted: auto-replied``; vendor headers and subject prefixes follow. Subject
+cues alone must be *strong* (the prefix forms mail programs write, such as "Automatische
+Antwort:"): a person writing "Re: Angebot — ich bin bis Montag im Urlaub" is human.
+Weaker signals (a null sender, an Exchange inbox-rule header, ``Auto-Submitted:
+auto-generated``) count only when the body confirms them.
+
+``X-Auto-Response-Suppress`` is deliberately ignored: Outlook sets it on ordinary mail to
+ask *others* not to auto-reply (MS-OXCMAIL §2.2.3.2.14).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ghostscan.classify.base import Evidence, MessageKind, MessageView
+from ghostscan.parse.body import body_text, parse_message_cached
+from ghostscan.parse.headers import MessageMeta
+
+# Wording mail programs put in an auto-reply's subject, lower-case, in the languages our
+# users meet; each is unambiguous on its own *in prefix position*.
+_CUES = (
+    r"automatic reply|automatic response|auto[- ]?reply|auto[- ]?response|autoreply|"
+    r"auto[- ]?responder|out of (?:the )?office(?: reply| autoreply| notice)?|"
+    r"out-of-office|ooo|away from (?:the |my )?office|vacation (?:reply|notice|message)|"
+    r"automatische antwort|automatische antwort aus|abwesenheitsnotiz|abwesenheitsmeldung|"
+    r"abwesenheit|abwesend|automatische rückantwort|autom\. antwort|urlaubsnotiz|"
+    r"réponse automatique|reponse automatique|absence du bureau|"
+    r"risposta automatica|fuori sede|respuesta automática|respuesta automatica|"
+    r"fuera de la oficina|resposta automática|automatisch antwoord|afwezigheidsmelding|"
+    r"automatyczna odpowied[źz]|odpowied[źz] automatyczna|autosvar|automatisk svar|"
+    r"automaattinen vastaus|automatická odpověď|automatikus válasz|automātiskā atbilde|"
+    r"automatiska atbilde|αυτόματη απάντηση|автоматический ответ|automatické odpověď"
+)
+
+# "Automatische Antwort: Angebot Website", "[Ticket #123] AutoReply: …", "Auto: …",
+# "Vacation: …". A cue followed by a colon at the start (after an optional "[tag]").
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:\[[^\]]{0,80}\]\s*)?(?:(?:re|aw|fw|wg|sv|vs)\s*:\s*)?"
+    r"(?P<cue>(?:[^\W\d_][\w.-]*\s+){0,4}?(?:" + _CUES + r")|auto|vacation|urlaub|away)\s*:",
+    re.IGNORECASE,
+)
+# "Out of Office" / "Abwesenheitsnotiz" as the whole subject, or "(Automatic Response)" /
+# "[Automatyczna odpowiedź ]" in brackets anywhere.
+_SUBJECT_WHOLE = re.compile(r"^\s*(?P<cue>" + _CUES + r")\b[\s.!]*$", re.IGNORECASE)
+_SUBJECT_BRACKETED = re.compile(r"[\[(]\s*(?P<cue>" + _CUES + r")\s*[\])]", re.IGNORECASE)
+
+# A body that says it was written by a machine on somebody's behalf.
+_BODY_CUES = re.compile(
+    r"out of (?:the )?office|i am (?:currently )?(?:away|on (?:vacation|holiday|leave)|travel+ing)|"
+    r"i'm (?:currently )?(?:away|on (?:vacation|holiday|leave)|travel+ing)|"
+    r"(?:limited|no) access to (?:my )?e-?mail|"
+    r"(?:will|shall) (?:reply|respond|answer|get back)[^.\n]{0,60}(?:return|back)|"
+    r"upon my return|when i return|after my return|"
+    r"this is an? automat(?:ic|ed)(?:ally generated)? (?:reply|response)|"
+    r"automatically generated (?:reply|response)|"
+    r"(?:we|i) have received your (?:e-?mail|message|request|inquiry|enquiry)|"
+    r"thank you for (?:your )?(?:e-?mail|message|contacting)[^.\n]{0,80}(?:received|respond|reply|get back|as soon as)|"
+    r"bin (?:bis|ab|vom)[^.\n]{0,60}(?:nicht im büro|abwesend|im urlaub|nicht erreichbar)|"
+    r"nicht im büro|außer haus|ausser haus|abwesend|im urlaub|nicht erreichbar|"
+    r"nach meiner rückkehr|ab dem [^.\n]{0,30} wieder|"
+    r"dies ist eine automatische|diese (?:e-mail|nachricht) wurde automatisch|"
+    r"automatische (?:antwort|benachrichtigung|eingangsbestätigung)|"
+    r"ihre (?:nachricht|anfrage|e-mail|mail) (?:ist bei uns eingegangen|haben wir erhalten|wurde empfangen)|"
+    r"vielen dank für ihre (?:nachricht|anfrage|e-mail|mail)[^.\n]{0,80}(?:eingegangen|erhalten|melden|bearbeiten)|"
+    r"gracias por (?:contactar|su mensaje|tu mensaje)|merci pour votre message|je suis absent",
+    re.IGNORECASE,
+)
+
+# Challenge-response services: the reply asks the sender to prove they are a person
+# before the mail is delivered. The vendor domains are the services themselves.
+_CHALLENGE_DOMAINS = frozenset(
+    {"boxbe.com", "bluebottle.com", "spamarrest.com", "mailblocks.com", "choicemail.com", "sendio.com", "qurb.com"}
+)
+_CHALLENGE_BODY = re.compile(
+    r"waitlisted|guest list|allowed (?:senders? )?list|approved senders? list|whitelist|"
+    r"verify (?:that )?you are (?:a )?(?:human|real person|person)|sender verification|"
+    r"(?:confirm|verify) your (?:e-?mail|address|identity)|protected by \w+|"
+    r"to ensure delivery of your (?:e-?mail|message)|click (?:on )?the (?:following )?link[^.]{0,60}(?:added|deliver|verify)",
+    re.IGNORECASE,
+)
+
+
+def _subject_cue(subject: str) -> str | None:
+    """The strong auto-reply wording in *subject*, or None.
+
+    Example:
+        >>> _subject_cue("Automatische Antwort: Angebot Website")
+        'Automatische Antwort'
+        >>> _subject_cue("Re: Angebot - ich bin bis Montag im Urlaub") is None
+        True
+    """
+    for pattern in (_SUBJECT_PREFIX, _SUBJECT_WHOLE, _SUBJECT_BRACKETED):
+        match = pattern.search(subject)
+        if match:
+            return match.group("cue").strip()
+    return None
+
+
+def _domain(value: str) -> str:
+    return value.strip().strip("<>").rpartition("@")[2].lower()
+
+
+def _body(view: MessageView) -> str:
+    return body_text(parse_message_cached(view.raw()), limit=32 * 1024)
+
+
+class ChallengeResponseRule:
+    """A challenge-response system asks the sender to verify before delivery (Boxbe & co)."""
+
+    name = "autoreply.challenge"
+    description = "Challenge-response system (Boxbe, Bluebottle, Spam Arrest …) asking the sender to verify."
+    kind = MessageKind.AUTO_REPLY
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """See `Rule.check`."""
+        meta = message.meta
+        domains = {_domain(meta.header("return-path"))}
+        if meta.sender is not None:
+            domains.add(meta.sender.domain)
+        vendor = sorted(d for d in domains if d in _CHALLENGE_DOMAINS or any(d.endswith("." + c) for c in _CHALLENGE_DOMAINS))
+        if not vendor:
+            return None
+        match = _CHALLENGE_BODY.search(_body(message))
+        if match is None:
+            return None
+        return Evidence(self.name, f"sent by {vendor[0]}, a challenge-response service; the body says {match.group(0)!r}")
+
+
+class RFC3834Rule:
+    """RFC 3834 ``Auto-Submitted: auto-replied``."""
+
+    name = "autoreply.rfc3834"
+    description = "Auto-Submitted: auto-replied (RFC 3834 §5)."
+    kind = MessageKind.AUTO_REPLY
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """See `Rule.check`."""
+        value = message.meta.header("auto-submitted").strip().lower()
+        if value.startswith("auto-replied"):
+            return Evidence(self.name, "Auto-Submitted: auto-replied")
+        return None
+
+
+class VendorHeaderRule:
+    """Auto-reply headers set by vacation programs and mail servers."""
+
+    name = "autoreply.header"
+    description = "X-Autoreply / X-Autorespond / X-Autoresponder or Precedence: auto_reply."
+    kind = MessageKind.AUTO_REPLY
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """See `Rule.check`."""
+        meta = message.meta
+        for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
+            value = meta.header(name).strip()
+            # Some servers write "X-Autoreply: no" on ordinary mail; only a positive value counts.
+            if value and value.lower() not in ("no", "false", "0", "off"):
+                return Evidence(self.name, f"{_title(name)}: {value}")
+        for name in ("precedence", "x-precedence"):
+            value = meta.header(name).strip().lower()
+            if value.replace("-", "_") == "auto_reply":
+                return Evidence(self.name, f"{_title(name)}: {value}")
+        return None
+
+
+class SubjectRule:
+    """A subject that starts the way mail programs start an auto-reply."""
+
+    name = "autoreply.subject"
+    description = "Subject in the prefix form of an auto-reply ('Automatische Antwort:', 'Out of Office:' …)."
+    kind = MessageKind.AUTO_REPLY
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """See `Rule.check`."""
+        meta = message.meta
+        if meta.header("auto-submitted").strip().lower() == "no":
+            return None
+        cue = _subject_cue(meta.subject)
+        if cue is None:
+            return None
+        if cue.lower() in ("auto", "vacation", "urlaub", "away"):
+            # One-word prefixes ("Urlaub: Fotos") are also written by people; they need
+            # the body to agree.
+            body = _BODY_CUES.search(_body(message))
+            if body is None:
+                return None
+            return Evidence(self.name, f"subject starts with {cue + ':'!r} and the body says {body.group(0)!r}")
+        return Evidence(self.name, f"subject starts with {cue!r}")
+
+
+class ConfirmedBodyRule:
+    """A weak machine signal in the headers that the body confirms as an auto-reply."""
+
+    name = "autoreply.body"
+    description = "Weak automatic-mail header (null sender, Exchange inbox rule, auto-generated) confirmed by the body."
+    kind = MessageKind.AUTO_REPLY
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """See `Rule.check`."""
+        signal = _weak_signal(message.meta)
+        if signal is None:
+            return None
+        match = _BODY_CUES.search(_body(message))
+        if match is None:
+            return None
+        return Evidence(self.name, f"{signal} and the body says {match.group(0)!r}")
+
+
+def _weak_signal(meta: MessageMeta) -> str | None:
+    """A header hinting at an automatic reply without proving it, or None."""
+    if meta.header("auto-submitted").strip().lower() == "no":
+        return None
+    if meta.header("x-ms-exchange-inbox-rules-loop"):
+        # Exchange adds this to anything an inbox rule sent, the out-of-office reply included.
+        return "X-MS-Exchange-Inbox-Rules-Loop is set"
+    source = meta.header("x-ms-exchange-generated-message-source")
+    if source:
+        return f"X-MS-Exchange-Generated-Message-Source: {source}"
+    if meta.header("auto-submitted").strip().lower().startswith("auto-generated"):
+        return "Auto-Submitted: auto-generated"
+    if meta.header("return-path").strip() == "<>":
+        # RFC 3834 §3.3: automatic responses SHOULD go out with a null return path.
+        return "null Return-Path"
+    if meta.header("precedence").strip().lower() in ("bulk", "junk") and (meta.in_reply_to or meta.references):
+        # vacation(1) answers with Precedence: bulk and refers to the mail it answers.
+        return f"Precedence: {meta.header('precedence').strip().lower()} on a reply"
+    return None
+
+
+def _title(name: str) -> str:
+    return "-".join(p.capitalize() for p in name.split("-"))
+
+
+AUTOREPLY_RULES = (RFC3834Rule(), VendorHeaderRule(), SubjectRule(), ConfirmedBodyRule())
+"""The auto-reply rules that run after the bounce rules, in order."""
+
+CHALLENGE_RULES = (ChallengeResponseRule(),)
+"""Challenge-response must run before the bounce rules: Boxbe sends a multipart/report."""
