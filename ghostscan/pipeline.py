@@ -13,11 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Iterable, Iterator, Protocol
 
 from ghostscan.classify.base import Classification, Evidence, MessageKind
 from ghostscan.classify.registry import classify_bytes, classify_message
-from ghostscan.errors import SourceError
 from ghostscan.parse.addresses import Identity, Role
 from ghostscan.parse.headers import MessageMeta, parse_headers
 from ghostscan.settings import Settings
@@ -235,19 +234,19 @@ def classify_files(paths: Iterable[str | Path]) -> Iterator[FileClassification]:
         yield FileClassification(shown, meta, decision)
 
 
-def open_and_scan(path: str, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:
-    """Open the local mailbox at *path* and `scan` it.
+def scan_path(path: str | Path, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:
+    """Open the local mailbox at *path* (``~`` expanded) and `scan` it.
 
     Raises:
         SourceError: the path is missing or not a mailbox.
     """
     from ghostscan.sources.open import open_source
 
-    source = open_source(path, settings.folders.roles)
+    source = open_source(Path(path).expanduser(), settings.folders.roles)
     try:
         return scan(source, settings, now=now, progress=progress)
     finally:
         source.close()
 
 
-__all__ = ["FileClassification", "Problem", "Progress", "NoProgress", "ScanResult", "ScanStats", "SourceError", "classify_files", "open_and_scan", "scan"]
+__all__ = ["FileClassification", "NoProgress", "Problem", "Progress", "ScanResult", "ScanStats", "classify_files", "scan", "scan_path"]

@@ -75,7 +75,7 @@ def audit(app: AppContext, **raw: object) -> int:
 
 def run_audit(app: AppContext, options: AuditOptions) -> int:
     from ghostscan.cli.render import open_output, progress_for, write_report
-    from ghostscan.pipeline import open_and_scan
+    from ghostscan.pipeline import scan_path
     from ghostscan.reports.model import build_report
     from ghostscan.status import ExitStatus
     from ghostscan.verdicts.model import Verdict
@@ -87,7 +87,7 @@ def run_audit(app: AppContext, options: AuditOptions) -> int:
     if options.as_of is not None:
         now = end_of_day(options.as_of, now)
     with progress_for(app) as progress:
-        result = open_and_scan(options.source, settings, now=now, progress=progress)
+        result = scan_path(options.source, settings, now=now, progress=progress)
     report = build_report(
         result,
         verdicts=frozenset(Verdict(v) for v in options.verdicts) or None,
