@@ -20,6 +20,7 @@ notice plausible; ordinary human mail never costs a body read here.
 
 from __future__ import annotations
 
+import logging
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -30,6 +31,21 @@ import flufl.bounce
 from ghostscan.classify.base import Evidence, MessageKind, MessageView, ReturnedMessage
 from ghostscan.parse.body import body_text, parse_message, parse_message_cached, part_text
 from ghostscan.parse.headers import MessageMeta, decode_header_value, message_ids
+
+
+class _DetectorCrashFilter(logging.Filter):
+    """Drops flufl.bounce's "Exception in detector" tracebacks.
+
+    `flufl.bounce.all_failures` logs the traceback of a crashing heuristic detector
+    before re-raising; `_flufl` below catches the error and treats it as "no answer", so
+    the traceback would only be noise on the user's terminal for one malformed mail.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Exception in detector")
+
+
+logging.getLogger("flufl.bounce").addFilter(_DetectorCrashFilter())
 
 # --- header cues -------------------------------------------------------------------------
 
@@ -43,22 +59,19 @@ _DAEMON_LOCALPARTS = frozenset(
         "maildaemon",
         "mdaemon",
         "postmaster",
-        "poostmaster",
         "double-bounce",
         "mail.delivery.subsystem",
         "mail-delivery-subsystem",
         "maildelivery",
         "mail-router",
         "smtp-gateway",
-        "nobody",
-        "root",
         "mmdf",
         "mailadmin",
         "mail-admin",
-        "mail",
-        "mailman-owner",
     }
 )
+
+_LIST_MANAGER = re.compile(r"^owner-|[-+](?:owner|admin|bounces?)(?:[-+]|$)")
 
 # Display names of notice senders, lower-cased substrings. Exchange and Office 365 send
 # NDRs as "Microsoft Outlook <postmaster@…>" or "System Administrator".
@@ -76,6 +89,7 @@ _DAEMON_NAMES = (
     "mail delivery subsystem",
     "e-mail-zustelldienst",
     "mailzustellsystem",
+    "ndr administrator",
 )
 
 # Subjects of delivery notices in the languages our users meet. Broad on purpose: this
@@ -111,13 +125,20 @@ _FAILURE_PHRASES = re.compile(
     r"user unknown|unknown user|no such (?:user|mailbox|recipient|address)|"
     r"mailbox (?:unavailable|not found|does not exist|is disabled)|address rejected|"
     r"recipient (?:address )?rejected|does not exist|not a valid (?:mailbox|recipient)|"
-    r"returned to (?:the )?sender|returning message to sender|"
+    r"returned to (?:the )?sender|returning message to sender|returned mail|undelivered mail|"
+    r"mail delivery failed|delivery failure|failure notice|not a valid user|invalid (?:user|recipient|address)|"
+    r"(?:was |were )?rejected by|account (?:is|has been) (?:disabled|suspended|deactivated)|"
+    r"unable to be delivered|(?:an )?error (?:has )?occurred while (?:attempting to )?deliver|"
+    r"(?:trouble|problems?|errors?) (?:in |when |while )?(?:delivering|sending) your|envelope expired|"
+    r"mail failure|malformed (?:recipient )?address|mail loop|loop (?:alert|detected)|too many hops|hop count exceeded|"
+    r"quota exceeded|mailbox (?:is )?full|over quota|message (?:was )?(?:blocked|refused)|"
     r"delivery to the following recipient|host (?:or domain name )?not found|host unknown|"
     r"unzustellbar|nicht zustellbar|konnte nicht zugestellt werden|nicht zugestellt|"
     r"empfänger unbekannt|unbekannter empfänger|zustellung (?:ist )?fehlgeschlagen|"
     r"fehlgeschlagen|existiert nicht|"
     r"n'a pas pu être remis|non remis|no se pudo entregar|non è stato recapitato|"
-    r"kunde inte levereras|olevererbart|не доставлен|недоставлен",
+    r"kunde inte levereras|olevererbart|не доставлен|недоставлен|"
+    r"送信できませんでした|配信できませんでした|届きませんでした|送信に失敗",
     re.IGNORECASE,
 )
 
@@ -147,7 +168,9 @@ _COMPLAINT_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 
-_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+# RFC 3463 enhanced status codes of class 5 (permanent) and RFC 5321 55x replies, as
+# free-form notices quote them ("550 5.1.1 User unknown").
+_PERMANENT_CODE = re.compile(r"\b5\.[0-7]\.\d{1,3}\b|\b55[0-4](?:[ -]|$)", re.MULTILINE)
 _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _MSGID_LINE = re.compile(r"^\s*>?\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _SUBJECT_LINE = re.compile(r"^\s*>?\s*Subject:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
@@ -175,6 +198,7 @@ class _Reading:
     dsn_blocks: list[Message] = field(default_factory=list)
     has_dsn_part: bool = False
     has_arf_part: bool = False
+    has_original: bool = False
     failed: list[str] = field(default_factory=list)
     delayed: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
@@ -197,6 +221,8 @@ def _reading(view: MessageView) -> _Reading:
         ctype = part.get_content_type()
         if ctype == "message/feedback-report":
             reading.has_arf_part = True
+        if ctype in ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers"):
+            reading.has_original = True
         if ctype not in ("message/delivery-status", "message/global-delivery-status"):
             continue
         reading.has_dsn_part = True
@@ -284,16 +310,21 @@ def daemon_sender(meta: MessageMeta) -> str | None:
         A short description for evidence (``"From MAILER-DAEMON@example.com"``), or None.
     """
     sender = meta.sender
-    if sender is not None:
-        local = sender.email.partition("@")[0]
-        if local in _DAEMON_LOCALPARTS or local.startswith(("mailer-daemon", "postmaster", "mail-daemon")):
-            return f"From {sender.email}"
-        name = sender.name.lower()
-        for cue in _DAEMON_NAMES:
-            if cue in name:
-                return f"From {sender.name!r}"
-    elif not meta.header("return-path"):
+    if sender is None:
         return None
+    local = sender.email.partition("@")[0]
+    # "post_master", "Mailer_Daemon", "mail.daemon": spellings vary, the words do not.
+    squashed = re.sub(r"[-_.]", "", local)
+    if local in _DAEMON_LOCALPARTS or squashed.startswith(("mailerdaemon", "postmaster", "maildaemon")):
+        return f"From {sender.email}"
+    if _LIST_MANAGER.search(local):
+        # Mailman, mlmmj, Majordomo and fml send "post denied" / "awaits approval" /
+        # "not delivered to the list" notices from the list's owner or admin address.
+        return f"From the list manager {sender.email}"
+    name = sender.name.lower()
+    for cue in _DAEMON_NAMES:
+        if cue in name:
+            return f"From {sender.name!r}"
     return None
 
 
@@ -327,19 +358,33 @@ def _plausible(meta: MessageMeta) -> bool:
     )
 
 
-def _structure(meta: MessageMeta, reading: _Reading) -> str | None:
-    """Why this message is a delivery notice by its structure, or None (gates flufl.bounce)."""
+def _structure(meta: MessageMeta, reading: _Reading) -> tuple[str | None, bool]:
+    """Why this message is a delivery notice by its structure (gates flufl.bounce).
+
+    Returns:
+        ``(reason, strong)``: the reason for evidence, or None when nothing about the
+        message says "mail system"; *strong* is False when only the subject does, which
+        a person can also write ("Re: Delivery failed for order 4711").
+    """
     if reading.has_dsn_part:
-        return "a message/delivery-status part"
+        return "a message/delivery-status part", True
     daemon = daemon_sender(meta)
     if daemon:
-        return daemon
+        return daemon, True
+    if meta.sender is None:
+        # "From: MAILER-DAEMON" without a domain parses to no address at all.
+        raw_from = str(reading.msg.get("from") or "").lower()
+        squashed = re.sub(r"[-_.\s]", "", raw_from)
+        if "mailerdaemon" in squashed or "postmaster" in squashed or "maildelivery" in squashed:
+            return f"From {raw_from.strip()!r}", True
+    if meta.header("x-failed-recipients"):
+        return "X-Failed-Recipients header", True
+    if null_sender(meta):
+        return "null Return-Path <>", True
     subject = notice_subject(meta)
     if subject:
-        return f"subject contains {subject!r}"
-    if meta.header("x-failed-recipients"):
-        return "X-Failed-Recipients header"
-    return None
+        return f"subject contains {subject!r}", False
+    return None, False
 
 
 # --- what a bounce says about our original message ---------------------------------------
@@ -440,6 +485,10 @@ class FeedbackReportRule:
             return Evidence(self.name, "contains a message/feedback-report part (RFC 5965)")
         if subject and re.search(r"feedback-type:|complain|abuse|spam", reading.text, re.IGNORECASE):
             return Evidence(self.name, f"subject starts with {subject.group(0)!r} and the body reports a complaint")
+        if subject and reading.has_original:
+            # Hotmail's pre-ARF loop sends only the reported message, attached, under
+            # "complaint about message from <IP>".
+            return Evidence(self.name, f"subject starts with {subject.group(0)!r} and the reported message is attached")
         return None
 
 
@@ -499,7 +548,7 @@ class DelayNoticeRule:
         reading = _reading(message)
         if reading.failed:
             return None
-        if _structure(meta, reading) is None:
+        if _structure(meta, reading)[0] is None:
             return None
         retry = _RETRY_PHRASES.search(reading.text)
         if retry is None and reading.delayed:
@@ -522,19 +571,32 @@ class BounceNoticeRule:
         if not _plausible(meta):
             return None
         reading = _reading(message)
-        structure = _structure(meta, reading)
+        structure, strong = _structure(meta, reading)
         if structure is None:
             return None
         _, permanent = _flufl(reading)
+        retrying = _RETRY_PHRASES.search(reading.text)
+        if reading.delayed and not reading.failed and retrying:
+            return None
         phrase = _FAILURE_PHRASES.search(meta.subject) or _FAILURE_PHRASES.search(reading.text)
+        code = _PERMANENT_CODE.search(reading.text)
+        if not strong:
+            # Only the subject sounds like a notice: a person may have written it, so the
+            # body must show a mail system's hand too (a returned message, an SMTP status,
+            # or a recipient flufl.bounce recognises) next to a failure wording.
+            body_phrase = _FAILURE_PHRASES.search(reading.text)
+            if body_phrase is None or not (permanent or code or reading.has_original or meta.sender is None):
+                return None
         if permanent:
             who = ", ".join(permanent[:3])
             return Evidence(self.name, f"{structure}; flufl.bounce found a permanent failure for {who}")
-        if phrase is None:
-            return None
-        if reading.delayed and not reading.failed and _RETRY_PHRASES.search(reading.text):
-            return None
-        return Evidence(self.name, f"{structure}; the notice says {phrase.group(0)!r}")
+        if phrase is not None:
+            return Evidence(self.name, f"{structure}; the notice says {phrase.group(0)!r}")
+        if code is not None:
+            return Evidence(self.name, f"{structure}; the notice quotes the permanent SMTP status {code.group(0).strip()!r}")
+        if reading.has_original and strong and not retrying:
+            return Evidence(self.name, f"{structure}; the mail system returned the original message")
+        return None
 
 
 BOUNCE_RULES = (FeedbackReportRule(), DelayDSNRule(), BounceDSNRule(), DelayNoticeRule(), BounceNoticeRule())

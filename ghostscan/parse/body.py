@@ -243,6 +243,12 @@ def iter_text_parts(msg: Message, *, attached: bool = False) -> Iterator[Message
     if ctype == "text/rfc822-headers":
         yield msg
         return
+    if msg.get_content_maintype() == "multipart":
+        # A multipart whose boundary the parser could not find (a folded Content-Type
+        # whose continuation line lacks indentation, a missing boundary parameter) stays
+        # one string: its raw text is the best that can be shown.
+        yield msg
+        return
     if msg.get_content_maintype() != "text":
         return
     disposition = (msg.get("content-disposition") or "").lower()
