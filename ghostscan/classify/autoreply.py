@@ -20,14 +20,14 @@ from ghostscan.classify.base import Evidence, MessageKind, MessageView
 from ghostscan.parse.body import body_text, parse_message_cached
 from ghostscan.parse.headers import MessageMeta
 
-# Wording mail programs put in an auto-reply's subject, lower-case, in the languages our
-# users meet; each is unambiguous on its own *in prefix position*.
+# Wording mail programs put in an auto-reply's subject, in the languages our users meet;
+# each is unambiguous on its own *in prefix position*.
 _CUES = (
     r"automatic reply|automatic response|auto[- ]?reply|auto[- ]?response|autoreply|"
     r"auto[- ]?responder|out of (?:the )?office(?: reply| autoreply| notice)?|"
-    r"out-of-office|ooo|away from (?:the |my )?office|vacation (?:reply|notice|message)|"
-    r"automatische antwort|automatische antwort aus|abwesenheitsnotiz|abwesenheitsmeldung|"
-    r"abwesenheit|abwesend|automatische rückantwort|autom\. antwort|urlaubsnotiz|"
+    r"out-of-office|away from (?:the |my )?office|vacation (?:reply|notice|message)|"
+    r"automatische antwort|abwesenheitsnotiz|abwesenheitsmeldung|automatische rückantwort|"
+    r"autom\. antwort|urlaubsnotiz|"
     r"réponse automatique|reponse automatique|absence du bureau|"
     r"risposta automatica|fuori sede|respuesta automática|respuesta automatica|"
     r"fuera de la oficina|resposta automática|automatisch antwoord|afwezigheidsmelding|"
@@ -35,14 +35,18 @@ _CUES = (
     r"automaattinen vastaus|automatická odpověď|automatikus válasz|automātiskā atbilde|"
     r"automatiska atbilde|αυτόματη απάντηση|автоматический ответ|automatické odpověď"
 )
+# One-word prefixes that mail programs write but people sometimes do too ("Urlaub:
+# Fotos vom Wochenende"); they count only with a header or body signal beside them.
+_WEAK_CUES = r"auto|vacation|urlaub|away|abwesend|abwesenheit|ooo"
 
-# "Automatische Antwort: Angebot Website", "[Ticket #123] AutoReply: …", "Auto: …",
-# "Vacation: …". A cue followed by a colon at the start (after an optional "[tag]").
+# "Automatische Antwort: Angebot Website", "[Ticket #123] AutoReply: …", "Arpus biroja
+# automātiskā atbilde: …": a cue, possibly after a few words, then a colon, at the start
+# (after an optional "[tag]"). A "Re:" in front means a person answered an auto-reply.
+_TAG = r"^\s*(?:\[[^\]]{0,80}\]\s*)?"
 _SUBJECT_PREFIX = re.compile(
-    r"^\s*(?:\[[^\]]{0,80}\]\s*)?(?:(?:re|aw|fw|wg|sv|vs)\s*:\s*)?"
-    r"(?P<cue>(?:[^\W\d_][\w.-]*\s+){0,4}?(?:" + _CUES + r")|auto|vacation|urlaub|away)\s*:",
-    re.IGNORECASE,
+    _TAG + r"(?P<cue>(?:[^\W\d_][\w.-]*\s+){0,4}?(?:" + _CUES + r"))\s*:", re.IGNORECASE
 )
+_SUBJECT_WEAK_PREFIX = re.compile(_TAG + r"(?P<cue>" + _WEAK_CUES + r")\s*:", re.IGNORECASE)
 # "Out of Office" / "Abwesenheitsnotiz" as the whole subject, or "(Automatic Response)" /
 # "[Automatyczna odpowiedź ]" in brackets anywhere.
 _SUBJECT_WHOLE = re.compile(r"^\s*(?P<cue>" + _CUES + r")\b[\s.!]*$", re.IGNORECASE)
@@ -180,16 +184,19 @@ class SubjectRule:
         if meta.header("auto-submitted").strip().lower() == "no":
             return None
         cue = _subject_cue(meta.subject)
-        if cue is None:
+        if cue is not None:
+            return Evidence(self.name, f"subject starts with {cue!r}")
+        weak = _SUBJECT_WEAK_PREFIX.search(meta.subject)
+        if weak is None:
             return None
-        if cue.lower() in ("auto", "vacation", "urlaub", "away"):
-            # One-word prefixes ("Urlaub: Fotos") are also written by people; they need
-            # the body to agree.
-            body = _BODY_CUES.search(_body(message))
-            if body is None:
-                return None
-            return Evidence(self.name, f"subject starts with {cue + ':'!r} and the body says {body.group(0)!r}")
-        return Evidence(self.name, f"subject starts with {cue!r}")
+        cue = weak.group("cue") + ":"
+        signal = _weak_signal(meta)
+        if signal is not None:
+            return Evidence(self.name, f"subject starts with {cue!r} and {signal}")
+        body = _BODY_CUES.search(_body(message))
+        if body is not None:
+            return Evidence(self.name, f"subject starts with {cue!r} and the body says {body.group(0)!r}")
+        return None
 
 
 class ConfirmedBodyRule:

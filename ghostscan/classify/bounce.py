@@ -135,8 +135,9 @@ _FAILURE_PHRASES = re.compile(
     r"delivery to the following recipient|host (?:or domain name )?not found|host unknown|"
     r"unzustellbar|nicht zustellbar|konnte nicht zugestellt werden|nicht zugestellt|"
     r"empfänger unbekannt|unbekannter empfänger|zustellung (?:ist )?fehlgeschlagen|"
-    r"fehlgeschlagen|existiert nicht|"
-    r"n'a pas pu être remis|non remis|no se pudo entregar|non è stato recapitato|"
+    r"fehlgeschlagen|existiert nicht|(?:empfänger|empfängern) nicht erreicht|nicht erreicht werden|"
+    r"no valid recipients|failed (?:addresses|recipients)|unknown host|may not exist|"
+    r"n'a pas pu (?:être|etre) (?:remis|délivré|delivre)|non remis|no se pudo entregar|non è stato recapitato|"
     r"kunde inte levereras|olevererbart|не доставлен|недоставлен|"
     r"送信できませんでした|配信できませんでした|届きませんでした|送信に失敗",
     re.IGNORECASE,
@@ -173,12 +174,18 @@ _COMPLAINT_SUBJECT = re.compile(
 _PERMANENT_CODE = re.compile(r"\b5\.[0-7]\.\d{1,3}\b|\b55[0-4](?:[ -]|$)", re.MULTILINE)
 _ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _MSGID_LINE = re.compile(r"^\s*>?\s*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
-_SUBJECT_LINE = re.compile(r"^\s*>?\s*Subject:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
+_SUBJECT_LINE = re.compile(r"^\s*>?\s*(?:Subject|Betreff):[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
 # qmail ("<user@host>:") and Exim ("  user@host") list each failed recipient at the start
 # of a line; the address is followed by a colon or by the end of the line.
 _RECIPIENT_LINE = re.compile(
-    r"^[ \t]*<?(" + _ADDRESS.pattern + r")>?[ \t]*(?::|$)", re.MULTILINE
+    r"^[ \t]*<?(" + _ADDRESS.pattern + r")>?(?:[ \t]*(?::|$)|[ \t]+(?:am|on|at|\.\.\.)[ \t])", re.MULTILINE
 )
+# "Empfänger unbekannt: x@y", "Recipient address: <x@y>", "Failed recipient: x@y".
+_RECIPIENT_LABEL = re.compile(
+    r"(?:recipient|empfänger|address|adresse)[^:\n]{0,40}:[ \t]*<?(" + _ADDRESS.pattern + r")", re.IGNORECASE
+)
+_QUOTED_LINE = re.compile(r"^[ \t]*>.*$\n?", re.MULTILINE)
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|antw|sv|vs|odp)\s*:", re.IGNORECASE)
 # Exchange and others repeat the original subject after a fixed prefix.
 _SUBJECT_PREFIX = re.compile(
     r"^(?:undeliverable|unzustellbar|nicht zustellbar|non remis|olevererbart|"
@@ -450,10 +457,11 @@ def returned_message(view: MessageView) -> ReturnedMessage:
         own = {a.email for a in meta.recipients}
         if meta.sender:
             own.add(meta.sender.email)
-        for match in _RECIPIENT_LINE.finditer(reading.text):
-            address = match.group(1).strip(".").lower()
-            if address not in own:
-                recipients.append(address)
+        for pattern in (_RECIPIENT_LINE, _RECIPIENT_LABEL):
+            for match in pattern.finditer(reading.text):
+                address = match.group(1).strip(".").lower()
+                if address not in own and not address.startswith(("postmaster@", "mailer-daemon@")):
+                    recipients.append(address)
     return ReturnedMessage(
         message_id=message_id,
         recipients=tuple(dict.fromkeys(recipients)),
@@ -581,11 +589,17 @@ class BounceNoticeRule:
         phrase = _FAILURE_PHRASES.search(meta.subject) or _FAILURE_PHRASES.search(reading.text)
         code = _PERMANENT_CODE.search(reading.text)
         if not strong:
-            # Only the subject sounds like a notice: a person may have written it, so the
-            # body must show a mail system's hand too (a returned message, an SMTP status,
-            # or a recipient flufl.bounce recognises) next to a failure wording.
-            body_phrase = _FAILURE_PHRASES.search(reading.text)
-            if body_phrase is None or not (permanent or code or reading.has_original or meta.sender is None):
+            # Only the subject sounds like a notice: a person may have written it ("Re:
+            # Zustellung fehlgeschlagen?"), so it must not be a reply, and the body's own
+            # text (not what it quotes) must show a mail system's hand too: a returned
+            # message, an SMTP status, or a recipient flufl.bounce recognises.
+            if _REPLY_PREFIX.match(meta.subject):
+                return None
+            own_text = _QUOTED_LINE.sub("", reading.text)
+            code = _PERMANENT_CODE.search(own_text)
+            if _FAILURE_PHRASES.search(own_text) is None or not (
+                permanent or code or reading.has_original or meta.sender is None
+            ):
                 return None
         if permanent:
             who = ", ".join(permanent[:3])

@@ -27,6 +27,8 @@ _NOREPLY = re.compile(
 _BOUNCE_LOCAL = re.compile(r"^(?:bounces?|bnc)(?:[-+._=]|$)|[-+._](?:bounces?)(?:[-+._=]|$)")
 _BOUNCE_DOMAIN = re.compile(r"^bounces?\.|\.bounces?\.")
 
+_MDN = re.compile(r"report-type\s*=\s*\"?disposition-notification")
+
 # Ticket systems mark their mails with a bracketed tag and ticket number
 # ("[support.example.com #33575]", "[JIRA] (SYS-422)", "Incident INC678439 --").
 _TICKET_SUBJECT = re.compile(
@@ -34,6 +36,23 @@ _TICKET_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _TICKET_MAILERS = re.compile(r"\b(?:request tracker|rt \d|otrs|znuny|zammad|jira|servicenow|freshdesk|zendesk)\b", re.IGNORECASE)
+
+
+class ReadReceiptRule:
+    """A read receipt (RFC 8098 message disposition notification)."""
+
+    name = "notification.mdn"
+    description = "Read receipt: multipart/report; report-type=disposition-notification (RFC 8098)."
+    kind = MessageKind.NOTIFICATION
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """See `Rule.check`."""
+        ctype = message.meta.header("content-type").lower()
+        # MDNs travel with a null Return-Path like bounces (RFC 8098 §2.1), so this runs
+        # before the bounce rules: "Gelesen: Angebot" says the offer arrived and was opened.
+        if ctype.startswith("multipart/report") and _MDN.search(ctype):
+            return Evidence(self.name, "Content-Type multipart/report; report-type=disposition-notification")
+        return None
 
 
 class MailingListRule:
@@ -166,3 +185,6 @@ NOTIFICATION_RULES = (
     TicketSystemRule(),
 )
 """The notification rules in the order the default chain runs them."""
+
+RECEIPT_RULES = (ReadReceiptRule(),)
+"""Read receipts must be recognised before the bounce rules look at the null sender."""

@@ -4,7 +4,8 @@ The chain runs in a fixed order and the first rule that fires decides; the rules
 before it are recorded as misses, so ``--explain`` can say both why a message got its
 kind and what it was not. The order encodes which evidence outranks which:
 
-1. challenge-response (Boxbe sends its challenge as a multipart/report DSN);
+1. challenge-response (Boxbe sends its challenge as a multipart/report DSN) and read
+   receipts (RFC 8098 MDNs come from a null sender, like bounces);
 2. complaints, then delay warnings, then bounces — Postfix and Exim mark their bounces
    ``Auto-Submitted: auto-replied``, so delivery notices must be decided before any
    auto-reply rule looks at that header;
@@ -29,7 +30,7 @@ from ghostscan.classify.base import (
     Rule,
 )
 from ghostscan.classify.bounce import BOUNCE_RULES, returned_message
-from ghostscan.classify.lists import NOTIFICATION_RULES
+from ghostscan.classify.lists import NOTIFICATION_RULES, RECEIPT_RULES
 from ghostscan.parse.headers import MessageMeta, parse_headers
 from ghostscan.sources.base import FolderRole, MessageRef
 
@@ -48,7 +49,7 @@ def default_rules() -> tuple[Rule, ...]:
         The rule objects; pass a modified tuple as ``rules=`` to `classify_message` to
         run another chain.
     """
-    return (*CHALLENGE_RULES, *BOUNCE_RULES, *AUTOREPLY_RULES, *NOTIFICATION_RULES)
+    return (*CHALLENGE_RULES, *RECEIPT_RULES, *BOUNCE_RULES, *AUTOREPLY_RULES, *NOTIFICATION_RULES)
 
 
 def classify_message(

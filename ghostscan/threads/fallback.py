@@ -1,0 +1,175 @@
+"""Subject + participants + time window: for replies whose threading headers were lost.
+
+Many Outlook/Exchange setups, webmailers behind gateways and old archives (the Enron
+mail has no In-Reply-To or References at all) deliver replies without threading headers.
+Those replies are matched to an earlier message by their normalized subject, but only
+within one *party* (`ghostscan.parse.addresses.Address.party`: a company domain, or the
+full address for freemail) and only within a time window.
+
+The party is part of the key, never a tie-breaker: a conversation whose outbound
+recipients are party A never receives a message from party B through this fallback, so two
+customers who both answer "Angebot" or "Quote" stay in two conversations.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator, Sequence
+
+from ghostscan.classify.base import MessageKind
+from ghostscan.threads.model import Direction, ThreadedMessage
+
+# Reply and forward prefixes as mail clients write them: English, German (AW/WG/Antw),
+# Scandinavian (SV), Italian (R/RIF), French (TR), Dutch (Doorst), Outlook's "Ref",
+# plus the subject prefixes of automatic replies (RT's "AutoReply", Outlook's "Automatic
+# reply" / "Automatische Antwort"), which answer a message rather than start one.
+# Counters like "Re[2]:" / "Re(2):" / "Re^2:" and any spacing before the colon are allowed.
+_PREFIX = re.compile(
+    r"^\s*(?:re|aw|wg|fwd?|sv|antw|antwort|ref|rif|tr|doorst|r|"
+    r"autoreply|auto-reply|automatic reply|automatische antwort|abwesenheitsnotiz|out of office)"
+    r"\s*(?:\[\d+\]|\(\d+\)|\^\d+)?\s*[:：]",
+    re.IGNORECASE,
+)
+# Tags anywhere in the subject: ticket systems ("[Ticket#123]"), mailing lists
+# ("[notmuch]"), gateways ("[EXTERN]", "[SPAM?]") and the old "(fwd)" suffix.
+_TAGS = re.compile(r"\[[^\[\]]*\]|\((?:fwd|fw|wg)\)", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+# Subjects that say nothing about what a message is about.
+_GENERIC = frozenset({"", "no subject", "(no subject)", "kein betreff", "(kein betreff)", "ohne betreff", "untitled"})
+
+LINKED_BY = "subject+participants"
+
+
+def normalize_subject(subject: str) -> str:
+    """Return *subject* without reply/forward prefixes, tags, case and extra whitespace.
+
+    Example:
+        >>> normalize_subject("AW: WG: [EXTERN] Angebot  Website (fwd)")
+        'angebot website'
+        >>> normalize_subject("Re[2]: RE: Angebot")
+        'angebot'
+    """
+    text = unicodedata.normalize("NFKC", subject)
+    text = _SPACE.sub(" ", _TAGS.sub(" ", text)).strip()
+    while True:
+        match = _PREFIX.match(text)
+        if match is None:
+            break
+        text = text[match.end() :].lstrip()
+        text = _SPACE.sub(" ", _TAGS.sub(" ", text)).strip()
+    return text.casefold()
+
+
+def is_generic_subject(normalized: str) -> bool:
+    """True for a normalized subject that must never link two messages (``""``, "no subject")."""
+    return normalized in _GENERIC
+
+
+def _ours(m: ThreadedMessage) -> bool:
+    return m.direction is not Direction.INBOUND
+
+
+def _eligible(m: ThreadedMessage) -> bool:
+    # Bounces come from the sender's own mail system and are linked by what they quote
+    # (ghostscan.threads.bounces), never by subject.
+    return m.kind is not MessageKind.BOUNCE
+
+
+class _Index:
+    """Sorted (time, index) lists per (normalized subject, party)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
+
+    def add(self, key: tuple[str, str], ts: float, index: int) -> None:
+        self._entries[key].append((ts, index))
+
+    def freeze(self) -> None:
+        for entries in self._entries.values():
+            entries.sort()
+
+    def latest(self, key: tuple[str, str], ts: float, earliest: float, skip: Callable[[int], bool]) -> tuple[float, int] | None:
+        """The latest entry with ``earliest <= time <= ts`` that *skip* does not reject."""
+        entries = self._entries.get(key)
+        if not entries:
+            return None
+        pos = bisect.bisect_right(entries, (ts, float("inf"))) - 1
+        while pos >= 0 and entries[pos][0] >= earliest:
+            if not skip(entries[pos][1]):
+                return entries[pos]
+            pos -= 1
+        return None
+
+
+def fallback_links(
+    messages: Sequence[ThreadedMessage],
+    times: Sequence[float | None],
+    candidates: Iterable[int],
+    same_conversation: Callable[[int, int], bool],
+    *,
+    window_days: int = 60,
+) -> Iterator[tuple[int, int]]:
+    """Find, for each candidate, the earlier message it most likely answers.
+
+    A candidate matches an earlier message (dated at most *window_days* before it) with
+    the same non-generic normalized subject when the parties fit:
+
+    * an inbound candidate (theirs) matches a message of ours whose To/Cc include the
+      candidate's sender party;
+    * a candidate of ours matches an inbound message whose sender party is among the
+      candidate's To/Cc parties.
+
+    Of several matches the latest earlier one wins. Bounces neither match nor are matched.
+
+    The links are produced lazily: the caller merges each pair before asking for the
+    next, so *same_conversation* sees the merges and a candidate is never matched with a
+    message of its own conversation.
+
+    Args:
+        messages: all messages.
+        times: ``messages[i].date`` as POSIX seconds, or None when undated.
+        candidates: indexes to find an earlier message for (undated ones are skipped),
+            usually the first message of each conversation so far, oldest first.
+        same_conversation: whether two indexes are already in one conversation.
+        window_days: how long after the earlier message a reply may come.
+
+    Yields:
+        ``(candidate, earlier)`` index pairs.
+    """
+    subjects = [normalize_subject(m.meta.subject) for m in messages]
+    ours_to = _Index()  # our messages, keyed by each recipient's party
+    theirs_from = _Index()  # inbound messages, keyed by the sender's party
+    for i, m in enumerate(messages):
+        ts = times[i]
+        if ts is None or is_generic_subject(subjects[i]) or not _eligible(m):
+            continue
+        if _ours(m):
+            for party in {a.party for a in m.meta.recipients}:
+                ours_to.add((subjects[i], party), ts, i)
+        elif m.meta.sender is not None:
+            theirs_from.add((subjects[i], m.meta.sender.party), ts, i)
+    ours_to.freeze()
+    theirs_from.freeze()
+
+    window = window_days * 86400.0
+    for i in candidates:
+        m, ts = messages[i], times[i]
+        if ts is None or is_generic_subject(subjects[i]) or not _eligible(m):
+            continue
+        if _ours(m):
+            index, parties = theirs_from, sorted({a.party for a in m.meta.recipients})
+        elif m.meta.sender is not None:
+            index, parties = ours_to, [m.meta.sender.party]
+        else:
+            continue
+        best: tuple[float, int] | None = None
+        for party in parties:
+            hit = index.latest((subjects[i], party), ts, ts - window, lambda j: j == i or same_conversation(i, j))
+            if hit is not None and (best is None or hit > best):
+                best = hit
+        if best is not None:
+            yield i, best[1]

@@ -1,0 +1,308 @@
+"""Message-ID / In-Reply-To / References threading across all folders.
+
+This is the container step of Jamie Zawinski's algorithm
+(https://www.jwz.org/doc/threading.html) without its subject step (that lives, much
+narrower, in `ghostscan.threads.fallback`). Every Message-ID a message names, its own and
+those in In-Reply-To and References, is a node; a message and everything it names end up in
+one component. A message whose parent is missing still meets its siblings at the missing
+parent's id (a "ghost root", as notmuch calls it), so a reply to an offer that was deleted
+from Sent still groups with the other replies to it.
+
+Folders do not matter here: IMAP THREAD (RFC 5256) threads one mailbox at a time, so a
+reply filed in Junk or in "Kunden/Müller" would never meet the offer in Sent. We thread
+the union of every folder.
+
+Everything is dicts, lists and a union-find: linear in the number of ids named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Hashable, Sequence
+
+from ghostscan.parse.headers import MessageMeta
+from ghostscan.sources.base import FolderRole
+from ghostscan.threads.fallback import normalize_subject
+from ghostscan.threads.model import ThreadedMessage
+
+# Which copy of a message to keep when the same Message-ID sits in several folders:
+# the one that says most about the conversation. A reply of ours Bcc'd to ourselves is
+# ours (Sent), not something that arrived; a customer's reply that also landed in Junk
+# was seen by the user when a copy is in the Inbox, so it is not "in spam".
+_FOLDER_RANK = {
+    FolderRole.SENT: 0,
+    FolderRole.INBOX: 1,
+    FolderRole.ARCHIVE: 2,
+    FolderRole.OTHER: 2,
+    FolderRole.DRAFTS: 3,
+    FolderRole.JUNK: 4,
+    FolderRole.TRASH: 5,
+}
+
+
+def folder_rank(role: FolderRole) -> int:
+    """How meaningful a copy in a folder of *role* is; lower is more meaningful.
+
+    Sent < Inbox < Archive and other folders < Drafts < Junk < Trash.
+    """
+    return _FOLDER_RANK.get(role, 2)
+
+
+def timestamp(dt: datetime | None) -> float | None:
+    """*dt* as POSIX seconds; a naive datetime is read as UTC. None stays None."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()
+
+
+class UnionFind:
+    """Disjoint sets over hashable keys, with path halving and union by size.
+
+    Keys are added on first use. ``find`` and ``union`` are amortised near-constant time.
+    """
+
+    def __init__(self) -> None:
+        self._parent: dict[Hashable, Hashable] = {}
+        self._size: dict[Hashable, int] = {}
+
+    def find(self, key: Hashable) -> Hashable:
+        """Return the representative of *key*'s set (adding *key* when new)."""
+        parent = self._parent
+        if key not in parent:
+            parent[key] = key
+            self._size[key] = 1
+            return key
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def union(self, a: Hashable, b: Hashable) -> Hashable:
+        """Merge the sets of *a* and *b*; return the representative of the result."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        if self._size[ra] < self._size[rb]:
+            ra, rb = rb, ra
+        self._parent[rb] = ra
+        self._size[ra] += self._size[rb]
+        return ra
+
+
+def _copy_key(m: ThreadedMessage) -> tuple[int, str, str]:
+    return (folder_rank(m.meta.folder_role), m.meta.ref.folder, m.meta.ref.key)
+
+
+def _same_message_key(m: ThreadedMessage) -> tuple[str, str]:
+    sender = m.meta.sender.email if m.meta.sender else ""
+    return (sender, normalize_subject(m.meta.subject))
+
+
+def collapse_duplicates(messages: Sequence[ThreadedMessage]) -> list[ThreadedMessage]:
+    """Keep one copy of each message that sits in several folders.
+
+    Copies share a Message-ID (a reply Bcc'd to oneself, Gmail's one-copy-per-label, a
+    message in the Inbox and again in Junk). Of each set of copies the one in the most
+    meaningful folder is kept (see `folder_rank`; ties go to the smaller folder name and
+    key, so the choice does not depend on the order the folders were read in).
+
+    Two messages that share a Message-ID but not their sender and normalized subject
+    are not copies: some mailers reuse Message-IDs, and losing a real message would be
+    worse than threading a copy twice. Both are kept (and land in one conversation,
+    through the shared id). Mailing lists that tag the subject (``[notmuch] ...``) still
+    count as copies: the tag is dropped before comparing.
+
+    Returns:
+        The kept messages, in the order their first copy appeared in *messages*;
+        messages without a Message-ID are all kept.
+    """
+    best: dict[tuple[str, str, str], ThreadedMessage] = {}
+    order: list[tuple[str, str, str] | int] = []
+    for position, m in enumerate(messages):
+        mid = m.meta.message_id
+        if mid is None:
+            order.append(position)
+            continue
+        key = (mid, *_same_message_key(m))
+        kept = best.get(key)
+        if kept is None:
+            best[key] = m
+            order.append(key)
+        elif _copy_key(m) < _copy_key(kept):
+            best[key] = m
+    return [messages[item] if isinstance(item, int) else best[item] for item in order]
+
+
+@dataclass(frozen=True)
+class HeaderLinks:
+    """What Message-ID, In-Reply-To and References say about a list of messages.
+
+    All tuples are indexed like the messages given to `link_headers`.
+
+    Attributes:
+        component: the header component of each message: messages with the same number
+            belong together by their threading headers (directly or through a shared
+            missing message, the ghost root).
+        parent: the index of each message's parent when that parent is in the list, else
+            None. Never forms a loop.
+        method: how each message is attached to its component: ``"references"`` or
+            ``"in-reply-to"``; None for the earliest message of each component (the one
+            the rest hangs from).
+        depth: how many present ancestors each message has (0 for a top-level message).
+    """
+
+    component: tuple[int, ...]
+    parent: tuple[int | None, ...]
+    method: tuple[str | None, ...]
+    depth: tuple[int, ...]
+
+
+def message_order(meta: MessageMeta, depth: int, index: int) -> tuple[bool, float, int, str, str, str, int]:
+    """The sort key of a message inside a conversation: by date, undated last.
+
+    Same-second messages go parent before child (*depth*), then by Message-ID, folder,
+    key and *index* (the position in the input), so the order never depends on luck.
+    """
+    ts = timestamp(meta.date)
+    return (ts is None, ts or 0.0, depth, meta.message_id or "", meta.ref.folder, meta.ref.key, index)
+
+
+def _choose_parent(i: int, meta: MessageMeta, present: dict[str, int]) -> tuple[int | None, str | None]:
+    """Return (parent index, method) for message *i*; (None, None) when no parent is present.
+
+    Like notmuch (lib/add-message.cc and its test corpus ``threading/parent-priority``):
+    References' last id is the parent, unless In-Reply-To names a different single id.
+    Only ids of messages that are actually in the mailbox count, so a References list
+    whose last id has a typo still yields the In-Reply-To parent, and an In-Reply-To that
+    names a missing message leaves the References parent.
+    """
+
+    def lookup(mid: str) -> int | None:
+        j = present.get(mid)
+        return j if j is not None and j != i else None
+
+    last_ref: int | None = None
+    for mid in reversed(meta.references):
+        last_ref = lookup(mid)
+        if last_ref is not None:
+            break
+    if len(meta.in_reply_to) == 1:
+        irt = lookup(meta.in_reply_to[0])
+        if irt is not None:
+            return irt, "references" if irt == last_ref else "in-reply-to"
+    if last_ref is not None:
+        return last_ref, "references"
+    for mid in meta.in_reply_to:
+        j = lookup(mid)
+        if j is not None:
+            return j, "in-reply-to"
+    return None, None
+
+
+def _break_loops(parent: list[int | None], keys: Sequence[tuple]) -> None:
+    """Cut every parent loop (References that point at each other) in place.
+
+    Each node has at most one parent, so loops are simple cycles; the cycle member with
+    the smallest order key (the oldest) loses its parent and becomes the top. Linear time.
+    """
+    state = [0] * len(parent)  # 0 unseen, 1 on the current path, 2 done
+    for start in range(len(parent)):
+        if state[start]:
+            continue
+        path: list[int] = []
+        node: int | None = start
+        while node is not None and state[node] == 0:
+            state[node] = 1
+            path.append(node)
+            node = parent[node]
+        if node is not None and state[node] == 1:
+            cycle = path[path.index(node) :]
+            top = min(cycle, key=lambda n: keys[n])
+            parent[top] = None
+        for n in path:
+            state[n] = 2
+
+
+def _depths(parent: Sequence[int | None]) -> list[int]:
+    depth = [-1] * len(parent)
+    for start in range(len(parent)):
+        path: list[int] = []
+        node: int | None = start
+        while node is not None and depth[node] < 0:
+            path.append(node)
+            node = parent[node]
+        base = depth[node] if node is not None else -1
+        for n in reversed(path):
+            base += 1
+            depth[n] = base
+    return depth
+
+
+def link_headers(metas: Sequence[MessageMeta]) -> HeaderLinks:
+    """Group *metas* by Message-ID, In-Reply-To and References.
+
+    Args:
+        metas: the messages, one copy each (see `collapse_duplicates`).
+
+    Returns:
+        Components, parents, attachment methods and depths (see `HeaderLinks`).
+
+    Example:
+        An offer ``<a@x>``, a reply with ``In-Reply-To: <a@x>`` and a second reply whose
+        only header is ``References: <a@x>``: one component, both replies have parent 0
+        and methods ``"in-reply-to"`` and ``"references"``.
+    """
+    n = len(metas)
+    present: dict[str, int] = {}
+    for i, meta in enumerate(metas):
+        if meta.message_id is not None:
+            present.setdefault(meta.message_id, i)
+
+    ids = UnionFind()
+    for i, meta in enumerate(metas):
+        own: Hashable = meta.message_id if meta.message_id is not None else ("no-id", i)
+        ids.find(own)
+        for mid in (*meta.references, *meta.in_reply_to):
+            # A message that names itself (it happens) must not become its own parent.
+            if mid != meta.message_id:
+                ids.union(own, mid)
+
+    roots: dict[Hashable, int] = {}
+    component: list[int] = []
+    for i, meta in enumerate(metas):
+        own = meta.message_id if meta.message_id is not None else ("no-id", i)
+        component.append(roots.setdefault(ids.find(own), len(roots)))
+
+    keys = [message_order(meta, 0, i) for i, meta in enumerate(metas)]
+    parent: list[int | None] = []
+    method: list[str | None] = []
+    for i, meta in enumerate(metas):
+        p, how = _choose_parent(i, meta, present)
+        if how is None and (meta.references or meta.in_reply_to):
+            # Parent missing: the message meets its siblings at the missing id.
+            how = "references" if meta.references else "in-reply-to"
+        parent.append(p)
+        method.append(how)
+    _break_loops(parent, keys)
+    depth = _depths(parent)
+
+    # The earliest message of a component is the one the rest hangs from; a message
+    # that is only *named* by others (it has no threading headers itself) but is not
+    # the earliest, e.g. when a reply's clock ran ahead of its parent's, is attached
+    # through the headers that name it.
+    named_in_references = {mid for meta in metas for mid in meta.references}
+    order = [message_order(meta, depth[i], i) for i, meta in enumerate(metas)]
+    earliest: dict[int, int] = {}
+    for i in range(n):
+        c = component[i]
+        if c not in earliest or order[i] < order[earliest[c]]:
+            earliest[c] = i
+    for i, meta in enumerate(metas):
+        if earliest[component[i]] == i:
+            method[i] = None
+        elif method[i] is None:
+            method[i] = "references" if meta.message_id in named_in_references else "in-reply-to"
+    return HeaderLinks(tuple(component), tuple(parent), tuple(method), tuple(depth))
