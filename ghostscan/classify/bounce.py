@@ -184,6 +184,13 @@ _RECIPIENT_LINE = re.compile(
 _RECIPIENT_LABEL = re.compile(
     r"(?:recipient|empfänger|address|adresse)[^:\n]{0,40}:[ \t]*<?(" + _ADDRESS.pattern + r")", re.IGNORECASE
 )
+# Lotus Notes and some gateways keep the original subject, "RE:" included, and append
+# the verdict: "RE: Ihr Angebot : non remis".
+_NOTICE_SUFFIX = re.compile(
+    r"[:\-–]\s*(?:non remis|non distribuable|undeliverable|undelivered|unzustellbar|nicht zustellbar|"
+    r"delivery failure|failure notice)\s*(?:\([^)]{0,40}\))?\s*$",
+    re.IGNORECASE,
+)
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$\n?", re.MULTILINE)
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|antw|sv|vs|odp)\s*:", re.IGNORECASE)
 # Exchange and others repeat the original subject after a fixed prefix.
@@ -593,7 +600,7 @@ class BounceNoticeRule:
             # Zustellung fehlgeschlagen?"), so it must not be a reply, and the body's own
             # text (not what it quotes) must show a mail system's hand too: a returned
             # message, an SMTP status, or a recipient flufl.bounce recognises.
-            if _REPLY_PREFIX.match(meta.subject):
+            if _REPLY_PREFIX.match(meta.subject) and not _NOTICE_SUFFIX.search(meta.subject):
                 return None
             own_text = _QUOTED_LINE.sub("", reading.text)
             code = _PERMANENT_CODE.search(own_text)

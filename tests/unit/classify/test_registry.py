@@ -1,0 +1,136 @@
+"""The default chain and the entry points: order, hits and misses, headers-first."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ghostscan.classify.base import Evidence, MessageKind, MessageView
+from ghostscan.classify.registry import classify_bytes, classify_message, default_rules
+from ghostscan.parse.headers import parse_headers
+from ghostscan.sources.base import FolderRole, MessageRef
+
+REF = MessageRef("INBOX", "7")
+
+HUMAN = b"From: Hans <h.mueller@mueller-bau.de>\nSubject: Re: Angebot\nIn-Reply-To: <a@studio-berg.de>\n\nPasst.\n"
+BOUNCE = (
+    b"Return-Path: <>\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+    b"Subject: Mail delivery failed: returning message to sender\n"
+    b"X-Failed-Recipients: kunde@firma-a.de\nAuto-Submitted: auto-replied\n\n"
+    b"A message that you sent could not be delivered to one or more of its recipients.\n"
+    b"This is a permanent error. The following address(es) failed:\n\n  kunde@firma-a.de\n"
+)
+
+
+def test_rules_have_unique_dotted_names_descriptions_and_kinds():
+    rules = default_rules()
+    names = [rule.name for rule in rules]
+
+    assert len(names) == len(set(names))
+    for rule in rules:
+        assert re.fullmatch(r"[a-z]+\.[a-z0-9_]+", rule.name), rule.name
+        assert rule.description.endswith(".") and len(rule.description) > 20, rule.name
+        assert isinstance(rule.kind, MessageKind)
+
+
+def test_delivery_notices_are_decided_before_auto_replies_and_those_before_notifications():
+    names = [rule.name for rule in default_rules()]
+
+    assert names.index("bounce.dsn") < names.index("autoreply.rfc3834")
+    assert names.index("delay.dsn") < names.index("bounce.dsn")
+    assert names.index("autoreply.challenge") < names.index("bounce.dsn")
+    assert names.index("autoreply.subject") < names.index("notification.bulk")
+
+
+def test_human_mail_records_every_rule_as_a_miss_and_never_loads_the_body():
+    calls = []
+
+    def loader() -> bytes:
+        calls.append(1)
+        return HUMAN
+
+    meta = parse_headers(HUMAN, REF, FolderRole.INBOX)
+    result = classify_message(meta, loader)
+
+    assert result.kind is MessageKind.HUMAN
+    assert result.misses == tuple(rule.name for rule in default_rules())
+    assert result.evidence[0].rule == "human.default"
+    assert result.body_read is False
+    assert calls == []
+
+
+def test_bounce_records_the_deciding_rule_the_misses_before_it_and_the_returned_message():
+    calls = []
+
+    def loader() -> bytes:
+        calls.append(1)
+        return BOUNCE
+
+    result = classify_message(parse_headers(BOUNCE, REF), loader)
+
+    assert result.kind is MessageKind.BOUNCE
+    assert result.evidence[0].rule == "bounce.notice"
+    assert result.misses == ("autoreply.challenge", "notification.mdn", "complaint.arf", "delay.dsn", "bounce.dsn", "delay.notice")
+    assert result.returned.recipients == ("kunde@firma-a.de",)
+    assert result.body_read is True
+    assert calls == [1]
+
+
+def test_without_a_loader_header_rules_still_decide():
+    meta = parse_headers(b"From: a@b.example\nSubject: Automatische Antwort: Angebot\n", REF)
+
+    assert classify_message(meta).kind is MessageKind.AUTO_REPLY
+
+
+def test_a_loader_that_fails_counts_as_an_empty_body():
+    def loader() -> bytes:
+        raise OSError("message vanished")
+
+    result = classify_message(parse_headers(BOUNCE, REF), loader)
+
+    # The subject and the daemon sender are still enough.
+    assert result.kind is MessageKind.BOUNCE
+
+
+def test_custom_chain():
+    class Everything:
+        name = "test.everything"
+        description = "Fires on every message."
+        kind = MessageKind.NOTIFICATION
+
+        def check(self, message: MessageView) -> Evidence | None:
+            return Evidence(self.name, "always")
+
+    result = classify_message(parse_headers(HUMAN, REF), rules=[Everything()])
+
+    assert result.kind is MessageKind.NOTIFICATION
+    assert result.evidence == (Evidence("test.everything", "always"),)
+    assert result.misses == ()
+
+
+def test_classify_bytes_returns_the_parsed_headers_too():
+    meta, result = classify_bytes(BOUNCE, REF, FolderRole.JUNK)
+
+    assert meta.folder_role is FolderRole.JUNK
+    assert meta.size == len(BOUNCE)
+    assert meta.subject == "Mail delivery failed: returning message to sender"
+    assert result.kind is MessageKind.BOUNCE
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\n",
+        b"\x00\xff\xfe\x00",
+        b"just some text without headers",
+        b"Content-Type: multipart/report; report-type=delivery-status\n\n--no-boundary--\n",
+        b'From: <>\nContent-Type: multipart/report; boundary="b"\n\n--b\nContent-Type: message/delivery-status\n\n\n--b--',
+        b"Subject: =?x-unknown?q?=FF?=\nContent-Type: text/plain; charset=x-unknown\n\n\xff\xfe",
+    ],
+)
+def test_malformed_input_is_classified_not_raised(raw):
+    _, result = classify_bytes(raw, REF)
+
+    assert isinstance(result.kind, MessageKind)

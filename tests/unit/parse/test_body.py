@@ -1,0 +1,161 @@
+"""Body helpers: tolerant parsing, charset repair, HTML to text, the size cap."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from ghostscan.parse.body import (
+    body_text,
+    codec_for,
+    decode_bytes,
+    html_to_text,
+    parse_message,
+)
+
+SIMPLE = (
+    b"From: Hans <h@mueller-bau.de>\n"
+    b"Subject: Angebot\n"
+    b"Content-Type: text/plain; charset=utf-8\n"
+    b"\n"
+    b"Gr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln\n"
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        SIMPLE,
+        SIMPLE.replace(b"\n", b"\r\n"),
+        SIMPLE.replace(b"\n", b"\r"),
+        b"From h@mueller-bau.de Tue May 14 10:00:00 2024\n" + SIMPLE,
+    ],
+    ids=["lf", "crlf", "cr-only", "mbox-from-line"],
+)
+def test_every_line_ending_and_mbox_from_line_parse_alike(raw):
+    msg = parse_message(raw)
+
+    assert msg["subject"] == "Angebot"
+    assert body_text(msg).strip() == "Grüße aus Köln"
+
+
+def test_utf7_label_from_exchange_is_decoded():
+    raw = (
+        b"Subject: Unzustellbar\n"
+        b"Content-Type: text/plain; charset=unicode-1-1-utf-7\n\n"
+        b"Empf+AOQ-nger unbekannt\n"
+    )
+
+    assert "Empfänger unbekannt" in body_text(parse_message(raw))
+
+
+def test_ansi_x3_110_label_does_not_break_decoding():
+    raw = (
+        b"Subject: Auto reply\n"
+        b"Content-type: text/plain; charset=ansi_x3.110-1983\n\n"
+        b"Gracias por contactar con nosotros!! tendr\xe1s noticias nuestras\n"
+    )
+
+    text = body_text(parse_message(raw))
+
+    assert text.startswith("Gracias por contactar con nosotros")
+
+
+def test_missing_charset_prefers_utf8_then_cp1252():
+    assert decode_bytes("Grüße".encode("utf-8")) == "Grüße"
+    assert decode_bytes("Grüße – Anna".encode("cp1252")) == "Grüße – Anna"
+
+
+def test_unknown_charset_falls_back_instead_of_raising():
+    raw = b"Content-Type: text/plain; charset=x-no-such-charset\n\nM\xfcller\n"
+
+    assert body_text(parse_message(raw)).strip() == "Müller"
+
+
+def test_wrong_declared_charset_falls_back_to_utf8():
+    assert decode_bytes("Grüße".encode("utf-8"), "us-ascii") == "Grüße"
+
+
+def test_codec_for_knows_the_aliases_of_real_mail():
+    assert codec_for("unicode-1-1-utf-7") == "utf-7"
+    assert codec_for('"ISO-8859-1"') == "iso8859-1"
+    assert codec_for("gb2312") == "gb18030"
+    assert codec_for("no-such-charset") is None
+    assert codec_for(None) is None
+
+
+def test_html_only_mail_becomes_text_without_scripts_or_styles():
+    raw = (
+        b"Content-Type: text/html; charset=utf-8\n\n"
+        b"<html><head><style>p{color:red}</style><title>T</title></head>"
+        b"<body><p>Sehr geehrte&nbsp;Frau Berg,</p><script>track()</script><p>vielen Dank.</p></body></html>"
+    )
+
+    text = body_text(parse_message(raw))
+
+    assert "Sehr geehrte\xa0Frau Berg," in text
+    assert "vielen Dank." in text
+    assert "track()" not in text and "color" not in text
+
+
+def test_plain_alternative_is_preferred_over_html():
+    raw = (
+        b'Content-Type: multipart/alternative; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain\n\nplain version\n"
+        b"--b\nContent-Type: text/html\n\n<p>html version</p>\n"
+        b"--b--\n"
+    )
+
+    text = body_text(parse_message(raw))
+
+    assert "plain version" in text
+    assert "html version" not in text
+
+
+def test_attached_messages_are_left_out_unless_asked_for():
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="b"\n\n'
+        b"--b\nContent-Type: text/plain\n\nthe notice\n"
+        b"--b\nContent-Type: message/rfc822\n\nSubject: original\n\nthe original text\n"
+        b"--b--\n"
+    )
+    msg = parse_message(raw)
+
+    assert "the original text" not in body_text(msg)
+    assert "the original text" in body_text(msg, attached=True)
+
+
+def test_multipart_without_usable_boundary_still_gives_its_text():
+    # The boundary parameter sits on an unindented line, so it is not part of the header.
+    raw = (
+        b'Content-Type: multipart/mixed; boundary="outer"\n\n'
+        b"--outer\n"
+        b"Content-Type: multipart/alternative;\n"
+        b'boundary="inner"\n\n'
+        b"--inner\nContent-Type: text/plain\n\nError: Invalid user address\n--inner--\n"
+        b"--outer--\n"
+    )
+
+    assert "Error: Invalid user address" in body_text(parse_message(raw))
+
+
+def test_broken_base64_never_raises():
+    raw = b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + base64.b64encode(b"hallo welt")[:-3] + b"!!\n"
+
+    assert isinstance(body_text(parse_message(raw)), str)
+
+
+def test_size_cap_limits_the_text():
+    raw = b"Content-Type: text/plain\n\n" + b"x" * 1_000_000
+
+    assert len(body_text(parse_message(raw), limit=1000)) == 1000
+
+
+@pytest.mark.parametrize("raw", [b"", b"\x00\xff\xfe", b"no header block at all", b"Subject: only headers\n"])
+def test_junk_gives_text_not_exceptions(raw):
+    assert isinstance(body_text(parse_message(raw)), str)
+
+
+def test_html_to_text_survives_broken_markup():
+    assert "Text" in html_to_text("<p>Text<p><![CDATA[ <<<>>> <!DOCTYPE")
