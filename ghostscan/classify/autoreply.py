@@ -88,13 +88,13 @@ _CHALLENGE_BODY = re.compile(
 )
 
 
-def _subject_cue(subject: str) -> str | None:
+def subject_cue(subject: str) -> str | None:
     """The strong auto-reply wording in *subject*, or None.
 
     Example:
-        >>> _subject_cue("Automatische Antwort: Angebot Website")
+        >>> subject_cue("Automatische Antwort: Angebot Website")
         'Automatische Antwort'
-        >>> _subject_cue("Re: Angebot - ich bin bis Montag im Urlaub") is None
+        >>> subject_cue("Re: Angebot - ich bin bis Montag im Urlaub") is None
         True
     """
     for pattern in (_SUBJECT_PREFIX, _SUBJECT_WHOLE, _SUBJECT_BRACKETED):
@@ -183,7 +183,7 @@ class SubjectRule:
         meta = message.meta
         if meta.header("auto-submitted").strip().lower() == "no":
             return None
-        cue = _subject_cue(meta.subject)
+        cue = subject_cue(meta.subject)
         if cue is not None:
             return Evidence(self.name, f"subject starts with {cue!r}")
         weak = _SUBJECT_WEAK_PREFIX.search(meta.subject)

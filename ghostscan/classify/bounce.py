@@ -28,6 +28,7 @@ from email.message import Message
 
 import flufl.bounce
 
+from ghostscan.classify.autoreply import subject_cue
 from ghostscan.classify.base import Evidence, MessageKind, MessageView, ReturnedMessage
 from ghostscan.parse.body import body_text, parse_message, parse_message_cached, part_text
 from ghostscan.parse.headers import MessageMeta, decode_header_value, message_ids
@@ -215,6 +216,7 @@ class _Reading:
     has_original: bool = False
     failed: list[str] = field(default_factory=list)
     delayed: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     flufl_permanent: tuple[str, ...] = ()
     flufl_temporary: tuple[str, ...] = ()
@@ -256,6 +258,8 @@ def _reading(view: MessageView) -> _Reading:
                 reading.failed.append("")
         elif action.startswith("delay") or (not action and status.startswith("4")):
             reading.delayed.append(recipient)
+        elif action.startswith(("deliver", "relay", "expand")) or (not action and status.startswith("2")):
+            reading.delivered.append(recipient)
     _READINGS[view] = reading
     return reading
 
@@ -329,7 +333,8 @@ def daemon_sender(meta: MessageMeta) -> str | None:
     local = sender.email.partition("@")[0]
     # "post_master", "Mailer_Daemon", "mail.daemon": spellings vary, the words do not.
     squashed = re.sub(r"[-_.]", "", local)
-    if local in _DAEMON_LOCALPARTS or squashed.startswith(("mailerdaemon", "postmaster", "maildaemon")):
+    # Exchange Online sends NDRs from "MicrosoftExchange329e71ec…@tenant".
+    if local in _DAEMON_LOCALPARTS or squashed.startswith(("mailerdaemon", "postmaster", "maildaemon", "microsoftexchange")):
         return f"From {sender.email}"
     if _LIST_MANAGER.search(local):
         # Mailman, mlmmj, Majordomo and fml send "post denied" / "awaits approval" /
@@ -399,6 +404,15 @@ def _structure(meta: MessageMeta, reading: _Reading) -> tuple[str | None, bool]:
     if subject:
         return f"subject contains {subject!r}", False
     return None, False
+
+
+def _autoreply_with_null_sender(meta: MessageMeta, structure: str) -> bool:
+    """True for an auto-reply whose only notice-like trait is its null Return-Path.
+
+    RFC 3834 §3.3 asks auto-responders for a null Return-Path too, and Exchange's
+    out-of-office replies have one; their subject prefix tells them apart.
+    """
+    return structure.startswith("null Return-Path") and subject_cue(meta.subject) is not None
 
 
 # --- what a bounce says about our original message ---------------------------------------
@@ -547,6 +561,24 @@ class BounceDSNRule:
         return Evidence(self.name, detail)
 
 
+class DeliveredDSNRule:
+    """An RFC 3464 DSN that reports successful delivery or relay, nothing failed or delayed."""
+
+    name = "notification.dsn_delivered"
+    description = "Delivery status notification with Action: delivered, relayed or expanded (RFC 3464)."
+    kind = MessageKind.NOTIFICATION
+
+    def check(self, message: MessageView) -> Evidence | None:
+        """See `Rule.check`."""
+        if not _dsn_content_type(message.meta):
+            return None
+        reading = _reading(message)
+        if reading.failed or reading.delayed or not reading.delivered:
+            return None
+        who = ", ".join(r for r in reading.delivered if r) or "the recipient"
+        return Evidence(self.name, f"DSN reports successful delivery to {who}")
+
+
 class DelayNoticeRule:
     """A non-RFC delay warning: "Warning: message delayed 48 hours", Gmail's "(Delay)"."""
 
@@ -563,7 +595,8 @@ class DelayNoticeRule:
         reading = _reading(message)
         if reading.failed:
             return None
-        if _structure(meta, reading)[0] is None:
+        structure = _structure(meta, reading)[0]
+        if structure is None or _autoreply_with_null_sender(meta, structure):
             return None
         retry = _RETRY_PHRASES.search(reading.text)
         if retry is None and reading.delayed:
@@ -587,7 +620,11 @@ class BounceNoticeRule:
             return None
         reading = _reading(message)
         structure, strong = _structure(meta, reading)
-        if structure is None:
+        if structure is None or _autoreply_with_null_sender(meta, structure):
+            return None
+        if reading.delivered and not reading.failed and not reading.delayed:
+            # A DSN whose Action fields all say delivered/relayed is no failure, whatever
+            # its wording (a relay notice quotes "could not be delivered with DSN").
             return None
         _, permanent = _flufl(reading)
         retrying = _RETRY_PHRASES.search(reading.text)
@@ -620,5 +657,12 @@ class BounceNoticeRule:
         return None
 
 
-BOUNCE_RULES = (FeedbackReportRule(), DelayDSNRule(), BounceDSNRule(), DelayNoticeRule(), BounceNoticeRule())
+BOUNCE_RULES = (
+    FeedbackReportRule(),
+    DelayDSNRule(),
+    BounceDSNRule(),
+    DeliveredDSNRule(),
+    DelayNoticeRule(),
+    BounceNoticeRule(),
+)
 """The rules of this module in the order the default chain runs them."""

@@ -187,3 +187,36 @@ def test_headers_alone_decide_a_truncated_sendmail_bounce():
     )
 
     assert classify(raw).kind is MessageKind.BOUNCE
+
+
+def test_dsn_reporting_a_relay_is_a_notification_not_a_bounce():
+    raw = _dsn("relayed", "2.0.0", subject="Delivery Status Notification (Relay)").replace(
+        b"Notice.", b"Your message was relayed; the remote system could not be asked for DSN."
+    )
+
+    result = classify(raw)
+
+    assert result.kind is MessageKind.NOTIFICATION
+    assert result.evidence[0].rule == "notification.dsn_delivered"
+
+
+def test_exchange_online_ndr_sender_counts_as_a_mail_system():
+    raw = (
+        b"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@kunde-a.de>\n"
+        b"Subject: Unzustellbar: Angebot\n\n"
+        b"Die Nachricht konnte nicht an kontakt@kunde-a.de zugestellt werden.\n"
+    )
+
+    assert classify(raw).kind is MessageKind.BOUNCE
+
+
+def test_out_of_office_with_null_return_path_is_not_a_bounce():
+    # RFC 3834 asks auto-responders for a null Return-Path, like a bounce has.
+    raw = (
+        b"Return-Path: <>\nFrom: Ina Roth <i.roth@kunde-b.de>\n"
+        b"Subject: Automatische Antwort: Angebot\nAuto-Submitted: auto-generated\n\n"
+        b"Ich habe das Unternehmen verlassen, diese Adresse existiert nicht mehr.\n"
+        b"Bitte wenden Sie sich an info@kunde-b.de.\n"
+    )
+
+    assert classify(raw).kind is MessageKind.AUTO_REPLY

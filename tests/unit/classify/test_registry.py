@@ -71,7 +71,15 @@ def test_bounce_records_the_deciding_rule_the_misses_before_it_and_the_returned_
 
     assert result.kind is MessageKind.BOUNCE
     assert result.evidence[0].rule == "bounce.notice"
-    assert result.misses == ("autoreply.challenge", "notification.mdn", "complaint.arf", "delay.dsn", "bounce.dsn", "delay.notice")
+    assert result.misses == (
+        "autoreply.challenge",
+        "notification.mdn",
+        "complaint.arf",
+        "delay.dsn",
+        "bounce.dsn",
+        "notification.dsn_delivered",
+        "delay.notice",
+    )
     assert result.returned.recipients == ("kunde@firma-a.de",)
     assert result.body_read is True
     assert calls == [1]
