@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ghostscan.environment import Environment
 from ghostscan.errors import ConfigError
+from ghostscan.secrets import SecretSource, parse_command
 from ghostscan.sources.base import FolderRole
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -81,6 +82,52 @@ class ThreadingSettings:
     window_days: int = 60
 
 
+SECURITY = ("tls", "starttls", "none")
+AUTH = ("password", "xoauth2")
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """One IMAP account.
+
+    Attributes:
+        name: the account's name in the config (``--account NAME``).
+        host: the IMAP server.
+        port: default 993 for ``tls``, 143 for ``starttls`` and ``none``.
+        security: ``tls`` (implicit TLS), ``starttls``, or ``none`` (only to loopback).
+        username: the login name.
+        auth: ``password`` or ``xoauth2`` (token from `secret`).
+        secret: where the password or OAuth2 token comes from.
+        ca_file: a CA bundle / self-signed certificate to trust, or None for the system's.
+        verify_tls: False turns certificate checks off (logged loudly on every connect).
+        timeout: seconds for connecting and for every command.
+        folders: folder roles and skips for this account (defaults: the global ``folders``).
+    """
+
+    name: str
+    host: str
+    username: str
+    secret: SecretSource
+    port: int = 993
+    security: str = "tls"
+    auth: str = "password"
+    ca_file: str | None = None
+    verify_tls: bool = True
+    timeout: float = 30.0
+    folders: FolderSettings = FolderSettings()
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """The local store (sync state and header cache).
+
+    Attributes:
+        path: the SQLite file; None: ``$XDG_STATE_HOME/ghostscan/store.sqlite``.
+    """
+
+    path: str | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings of one run.
@@ -88,7 +135,8 @@ class Settings:
     Attributes:
         source: default local mailbox path for commands run without ``--source``.
         language: language of suggestions and reports (``"en"`` or ``"de"``).
-        identity, silence, folders, threading: see their classes.
+        identity, silence, folders, threading, store: see their classes.
+        accounts: IMAP accounts by name.
         path: the config file these came from, or None for defaults only.
     """
 
@@ -98,7 +146,21 @@ class Settings:
     silence: SilenceSettings = SilenceSettings()
     folders: FolderSettings = FolderSettings()
     threading: ThreadingSettings = ThreadingSettings()
+    accounts: Mapping[str, AccountSettings] = field(default_factory=lambda: MappingProxyType({}))
+    store: StoreSettings = StoreSettings()
     path: str | None = None
+
+    def account(self, name: str) -> AccountSettings:
+        """The account called *name*.
+
+        Raises:
+            ConfigError: no such account (the message lists the configured ones).
+        """
+        try:
+            return self.accounts[name]
+        except KeyError:
+            known = ", ".join(sorted(self.accounts)) or "none configured"
+            raise ConfigError(f"no account {name!r} in the config (accounts: {known})", key="accounts", path=self.path) from None
 
 
 LANGUAGES = ("en", "de")
@@ -140,6 +202,26 @@ class _Reader:
             raise self.error(key, f"expected a whole number, got {_kind(value)}")
         if not minimum <= value <= maximum:
             raise self.error(key, f"expected a number from {minimum} to {maximum}, got {value}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, f"expected true or false, got {_kind(value)}")
+        return value
+
+    def number(self, key: str, default: float, *, minimum: float, maximum: float) -> float:
+        value = self.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(key, f"expected a number, got {_kind(value)}")
+        if not minimum <= value <= maximum:
+            raise self.error(key, f"expected a number from {minimum:g} to {maximum:g}, got {value}")
+        return float(value)
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.string(key, default) or default
+        if value not in choices:
+            raise self.error(key, f"expected one of {', '.join(choices)}, got {value!r}")
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
@@ -221,17 +303,19 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
     _check_holidays(sil, silence)
     sil.finish()
 
-    fol = root.section("folders")
-    roles_raw = fol.get("roles", {}) or {}
-    if not isinstance(roles_raw, Mapping):
-        raise fol.error("roles", f"expected a mapping of folder name to role, got {_kind(roles_raw)}")
-    roles = {str(name): _role(fol, f"roles.{name}", role) for name, role in roles_raw.items()}
-    skip = tuple(_role(fol, f"skip[{i}]", r) for i, r in enumerate(fol.strings("skip") if "skip" in fol.data else ("trash", "drafts")))
-    fol.finish()
+    folders = _folders(root.section("folders"), FolderSettings())
 
     thr = root.section("threading")
     threading = ThreadingSettings(window_days=thr.integer("window_days", 60, minimum=1, maximum=3650))
     thr.finish()
+
+    acc = root.section("accounts")
+    accounts = {str(name): _account(acc, str(name), folders) for name in acc.data}
+    acc.used.update(map(str, acc.data))
+
+    sto = root.section("store")
+    store_path = sto.string("path", None)
+    sto.finish()
 
     root.finish()
     return Settings(
@@ -239,10 +323,93 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
         language=language,
         identity=IdentitySettings(addresses=tuple(a.strip() for a in addresses), domains=tuple(d.strip() for d in domains)),
         silence=silence,
-        folders=FolderSettings(roles=MappingProxyType(roles), skip=skip),
+        folders=folders,
         threading=threading,
+        accounts=MappingProxyType(accounts),
+        store=StoreSettings(path=store_path),
         path=path,
     )
+
+
+def _folders(fol: _Reader, defaults: FolderSettings) -> FolderSettings:
+    roles_raw = fol.get("roles", None)
+    if roles_raw is None:
+        roles: Mapping[str, FolderRole] = defaults.roles
+    elif not isinstance(roles_raw, Mapping):
+        raise fol.error("roles", f"expected a mapping of folder name to role, got {_kind(roles_raw)}")
+    else:
+        roles = MappingProxyType({str(name): _role(fol, f"roles.{name}", role) for name, role in roles_raw.items()})
+    if "skip" in fol.data:
+        skip = tuple(_role(fol, f"skip[{i}]", r) for i, r in enumerate(fol.strings("skip")))
+    else:
+        skip = defaults.skip
+    fol.finish()
+    return FolderSettings(roles=roles, skip=skip)
+
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _account(parent: _Reader, name: str, folders: FolderSettings) -> AccountSettings:
+    a = parent.section(name)
+    host = a.string("host", None)
+    if not host:
+        raise a.error("host", "missing: the IMAP server's name, e.g. imap.gmail.com")
+    username = a.string("username", None)
+    if not username:
+        raise a.error("username", "missing: the login name, usually your address")
+    security = a.choice("security", "tls", SECURITY)
+    if security == "none" and host not in _LOOPBACK:
+        raise a.error("security", f"'none' sends the password in clear text; only allowed to {', '.join(_LOOPBACK)}")
+    port = a.integer("port", 993 if security == "tls" else 143, minimum=1, maximum=65535)
+    auth = a.choice("auth", "password", AUTH)
+    key = f"{a.prefix}"
+    sources = [k for k in ("password_env", "password_command", "keyring", "oauth2_token_command") if a.data.get(k) not in (None, False)]
+    if auth == "xoauth2":
+        if "oauth2_token_command" not in sources:
+            raise a.error("oauth2_token_command", "missing: auth xoauth2 needs a command that prints a fresh access token")
+        wanted = "oauth2_token_command"
+    else:
+        sources = [s for s in sources if s != "oauth2_token_command"]
+        if len(sources) != 1:
+            problem = "missing" if not sources else f"set only one of {', '.join(sources)}"
+            raise a.error("password_env", f"{problem}: the password comes from password_env, password_command or keyring")
+        wanted = sources[0]
+    if wanted == "password_env":
+        secret = SecretSource(env=a.string("password_env", None), key=key + "password_env")
+    elif wanted == "keyring":
+        entry = a.get("keyring")
+        if entry is True:
+            secret = SecretSource(keyring=("ghostscan", username), key=key + "keyring")
+        elif isinstance(entry, str) and entry:
+            secret = SecretSource(keyring=(entry, username), key=key + "keyring")
+        else:
+            raise a.error("keyring", "expected true (service 'ghostscan') or a service name")
+    else:
+        value = a.get(wanted)
+        if not isinstance(value, (str, list)):
+            raise a.error(wanted, f"expected a command (text or a list of arguments), got {_kind(value)}")
+        secret = SecretSource(command=parse_command(value, key + wanted), key=key + wanted)
+    for k in ("password_env", "password_command", "keyring", "oauth2_token_command"):
+        a.used.add(k)
+    ca_file = a.string("ca_file", None)
+    if ca_file and not Path(ca_file).expanduser().is_file():
+        raise a.error("ca_file", f"no such file: {ca_file}")
+    account = AccountSettings(
+        name=name,
+        host=host,
+        username=username,
+        secret=secret,
+        port=port,
+        security=security,
+        auth=auth,
+        ca_file=str(Path(ca_file).expanduser()) if ca_file else None,
+        verify_tls=a.boolean("verify_tls", True),
+        timeout=a.number("timeout", 30.0, minimum=1, maximum=3600),
+        folders=_folders(a.section("folders"), folders),
+    )
+    a.finish()
+    return account
 
 
 def _check_holidays(reader: _Reader, silence: SilenceSettings) -> None:

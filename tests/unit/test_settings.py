@@ -6,15 +6,30 @@ import yaml
 
 from ghostscan.environment import Environment
 from ghostscan.errors import ConfigError
-from ghostscan.settings import Settings, find_config_file, load_settings, settings_from_mapping
+from ghostscan.settings import AccountSettings, Settings, find_config_file, load_settings, settings_from_mapping
 from ghostscan.sources.base import FolderRole
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "ghostscan.example.yaml"
 
 
-def test_example_config_loads_and_equals_the_defaults():
+def test_example_config_loads_and_equals_the_defaults_but_for_its_account():
     settings = load_settings(EXAMPLE)
-    assert dataclasses.replace(settings, path=None) == Settings()
+    assert dataclasses.replace(settings, path=None, accounts={}) == dataclasses.replace(Settings(), accounts={})
+    work = settings.account("work")
+    assert work.host == "imap.example.com" and work.port == 993 and work.security == "tls"
+    assert work.secret.env == "GHOSTSCAN_WORK_PASSWORD"
+
+
+def test_example_account_names_every_account_key():
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    text = EXAMPLE.read_text(encoding="utf-8")
+    documented = set(data["accounts"]["work"]) | {"password_command", "keyring", "oauth2_token_command"}
+    for f in dataclasses.fields(AccountSettings):
+        if f.name in ("name", "secret"):
+            continue
+        assert f.name in documented, f"example account lacks {f.name}"
+    for key in ("password_command", "keyring", "oauth2_token_command"):
+        assert f"# {key}:" in text
 
 
 def test_example_config_names_every_settings_key():
@@ -24,7 +39,7 @@ def test_example_config_names_every_settings_key():
             continue
         assert f.name in data, f"config/ghostscan.example.yaml lacks {f.name}"
         value = getattr(Settings(), f.name)
-        if dataclasses.is_dataclass(value):
+        if dataclasses.is_dataclass(value) and f.name != "accounts":
             for sub in dataclasses.fields(value):
                 assert sub.name in data[f.name], f"config/ghostscan.example.yaml lacks {f.name}.{sub.name}"
 
@@ -90,3 +105,37 @@ def test_config_file_lookup_order(tmp_path):
     env = Environment(environ={"XDG_CONFIG_HOME": str(xdg), "GHOSTSCAN_CONFIG": "/etc/gs.yaml"})
     assert find_config_file(None, env) == Path("/etc/gs.yaml")
     assert find_config_file("/tmp/x.yaml", env) == Path("/tmp/x.yaml")
+
+
+ACCOUNT = {"host": "imap.gmx.net", "username": "anna@gmx.de", "password_env": "GMX_PW"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"host": None}, "accounts.work.host: missing"),
+        ({"password_env": None}, "accounts.work.password_env: missing: the password comes from"),
+        ({"keyring": True}, "accounts.work.password_env: set only one of password_env, keyring"),
+        ({"security": "ssl"}, "accounts.work.security: expected one of tls, starttls, none, got 'ssl'"),
+        ({"security": "none"}, "accounts.work.security: 'none' sends the password in clear text"),
+        ({"auth": "xoauth2"}, "accounts.work.oauth2_token_command: missing"),
+        ({"port": 0}, "accounts.work.port: expected a number from 1 to 65535, got 0"),
+        ({"ca_file": "/nonexistent/ca.pem"}, "accounts.work.ca_file: no such file: /nonexistent/ca.pem"),
+        ({"verify_tls": "no"}, "accounts.work.verify_tls: expected true or false, got text"),
+        ({"pasword_env": "X"}, "accounts.work.pasword_env: unknown key"),
+    ],
+)
+def test_account_errors_name_the_key(change, message):
+    account = {k: v for k, v in {**ACCOUNT, **change}.items() if v is not None}
+    with pytest.raises(ConfigError) as err:
+        settings_from_mapping({"accounts": {"work": account}})
+    assert str(err.value).startswith(message)
+
+
+def test_account_defaults_and_unknown_account():
+    s = settings_from_mapping({"accounts": {"work": {**ACCOUNT, "security": "starttls"}}})
+    work = s.account("work")
+    assert work.port == 143 and work.auth == "password" and work.verify_tls and work.timeout == 30
+    assert work.folders == s.folders
+    with pytest.raises(ConfigError, match=r"no account 'home' in the config \(accounts: work\)"):
+        s.account("home")
