@@ -33,7 +33,8 @@ _CUES = (
     r"fuera de la oficina|resposta automática|automatisch antwoord|afwezigheidsmelding|"
     r"automatyczna odpowied[źz]|odpowied[źz] automatyczna|autosvar|automatisk svar|"
     r"automaattinen vastaus|automatická odpověď|automatikus válasz|automātiskā atbilde|"
-    r"automatiska atbilde|αυτόματη απάντηση|автоматический ответ|automatické odpověď"
+    r"automatiska atbilde|αυτόματη απάντηση|автоматический ответ|"
+    r"automatické odpověď"
 )
 # One-word prefixes that mail programs write but people sometimes do too ("Urlaub:
 # Fotos vom Wochenende"); they count only with a header or body signal beside them.
@@ -83,7 +84,8 @@ _CHALLENGE_BODY = re.compile(
     r"waitlisted|guest list|allowed (?:senders? )?list|approved senders? list|whitelist|"
     r"verify (?:that )?you are (?:a )?(?:human|real person|person)|sender verification|"
     r"(?:confirm|verify) your (?:e-?mail|address|identity)|protected by \w+|"
-    r"to ensure delivery of your (?:e-?mail|message)|click (?:on )?the (?:following )?link[^.]{0,60}(?:added|deliver|verify)",
+    r"to ensure delivery of your (?:e-?mail|message)|"
+    r"click (?:on )?the (?:following )?link[^.]{0,60}(?:added|deliver|verify)",
     re.IGNORECASE,
 )
 
@@ -125,13 +127,17 @@ class ChallengeResponseRule:
         domains = {_domain(meta.header("return-path"))}
         if meta.sender is not None:
             domains.add(meta.sender.domain)
-        vendor = sorted(d for d in domains if d in _CHALLENGE_DOMAINS or any(d.endswith("." + c) for c in _CHALLENGE_DOMAINS))
+        vendor = sorted(
+            d for d in domains if d in _CHALLENGE_DOMAINS or any(d.endswith("." + c) for c in _CHALLENGE_DOMAINS)
+        )
         if not vendor:
             return None
         match = _CHALLENGE_BODY.search(_body(message))
         if match is None:
             return None
-        return Evidence(self.name, f"sent by {vendor[0]}, a challenge-response service; the body says {match.group(0)!r}")
+        return Evidence(
+            self.name, f"sent by {vendor[0]}, a challenge-response service; the body says {match.group(0)!r}"
+        )
 
 
 class RFC3834Rule:

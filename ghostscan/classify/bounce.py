@@ -72,6 +72,8 @@ _DAEMON_LOCALPARTS = frozenset(
     }
 )
 
+_DAEMON_PREFIXES = ("mailerdaemon", "postmaster", "maildaemon", "microsoftexchange")
+
 _LIST_MANAGER = re.compile(r"^owner-|[-+](?:owner|admin|bounces?)(?:[-+]|$)")
 
 # Display names of notice senders, lower-cased substrings. Exchange and Office 365 send
@@ -102,7 +104,8 @@ _NOTICE_SUBJECT = re.compile(
     r"mail (?:system )?error|mail failure|failed mail|delivery report|"
     r"permanent (?:delivery )?failure|message (?:status|delivery)|delayed mail|"
     r"warning: (?:message|could not send)|message delayed|mail not delivered|"
-    r"unzustellbar|nicht zustellbar|übermittlungsstatus|zustellung|fehlgeschlagen|"
+    r"unzustellbar|nicht zustellbar|übermittlungsstatus|zustellung (?:fehlgeschlagen|verzögert)|"
+    r"zustellungsbericht|zustellbericht|zustellstatus|fehlgeschlagen|"
     r"nicht zugestellt|empfänger unbekannt|unbekannter empfänger|"
     r"non remis|non distribuable|olevererbart|onbestelbaar|no entregado|non recapitato|"
     r"недоставлен|не доставлен|配信|メールエラー|退信",
@@ -114,8 +117,8 @@ _ARF_CONTENT_TYPE = re.compile(r"report-type\s*=\s*\"?feedback-report", re.IGNOR
 
 # --- body cues ---------------------------------------------------------------------------
 
-# A notice that says the message did not arrive and will not (EN, DE and a few others).
-# Each entry is (pattern, what a user reads in --explain).
+# Wording of a notice that says the message did not arrive and will not (EN, DE and a
+# few others). The matched words are quoted in the evidence --explain shows.
 _FAILURE_PHRASES = re.compile(
     r"could not be delivered|couldn't be delivered|could not be deliver|was not delivered|"
     r"wasn't able to deliver|was unable to deliver|unable to deliver|undeliverable|"
@@ -278,7 +281,8 @@ def _dsn_blocks(part: Message) -> list[Message]:
     text = payload
     if (part.get("content-transfer-encoding") or "").strip().lower() in ("base64", "quoted-printable"):
         text = part_text(part)
-    return [parse_message(block.strip().encode("utf-8", "replace")) for block in re.split(r"\n\s*\n", text) if block.strip()]
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text)]
+    return [parse_message(block.encode("utf-8", "replace")) for block in blocks if block]
 
 
 def _dsn_recipient(block: Message) -> str:
@@ -334,7 +338,7 @@ def daemon_sender(meta: MessageMeta) -> str | None:
     # "post_master", "Mailer_Daemon", "mail.daemon": spellings vary, the words do not.
     squashed = re.sub(r"[-_.]", "", local)
     # Exchange Online sends NDRs from "MicrosoftExchange329e71ec…@tenant".
-    if local in _DAEMON_LOCALPARTS or squashed.startswith(("mailerdaemon", "postmaster", "maildaemon", "microsoftexchange")):
+    if local in _DAEMON_LOCALPARTS or squashed.startswith(_DAEMON_PREFIXES):
         return f"From {sender.email}"
     if _LIST_MANAGER.search(local):
         # Mailman, mlmmj, Majordomo and fml send "post denied" / "awaits approval" /
@@ -651,7 +655,8 @@ class BounceNoticeRule:
         if phrase is not None:
             return Evidence(self.name, f"{structure}; the notice says {phrase.group(0)!r}")
         if code is not None:
-            return Evidence(self.name, f"{structure}; the notice quotes the permanent SMTP status {code.group(0).strip()!r}")
+            status = code.group(0).strip()
+            return Evidence(self.name, f"{structure}; the notice quotes the permanent SMTP status {status!r}")
         if reading.has_original and strong and not retrying:
             return Evidence(self.name, f"{structure}; the mail system returned the original message")
         return None

@@ -32,10 +32,13 @@ _MDN = re.compile(r"report-type\s*=\s*\"?disposition-notification")
 # Ticket systems mark their mails with a bracketed tag and ticket number
 # ("[support.example.com #33575]", "[JIRA] (SYS-422)", "Incident INC678439 --").
 _TICKET_SUBJECT = re.compile(
-    r"^\s*(?:\[[^\]]*#\s*\d+\]|\[jira\]|\[ticket#?\s*\d+\]|(?:incident|ticket|request|case)\s+(?:#\s*)?[a-z]{0,4}\d{4,}\b)",
+    r"^\s*(?:\[[^\]]*#\s*\d+\]|\[jira\]|\[ticket#?\s*\d+\]|"
+    r"(?:incident|ticket|request|case)\s+(?:#\s*)?[a-z]{0,4}\d{4,}\b)",
     re.IGNORECASE,
 )
-_TICKET_MAILERS = re.compile(r"\b(?:request tracker|rt \d|otrs|znuny|zammad|jira|servicenow|freshdesk|zendesk)\b", re.IGNORECASE)
+_TICKET_MAILERS = re.compile(
+    r"\b(?:request tracker|rt \d|otrs|znuny|zammad|jira|servicenow|freshdesk|zendesk)\b", re.IGNORECASE
+)
 
 
 class ReadReceiptRule:

@@ -122,5 +122,8 @@ def format_report(score: CorpusScore) -> str:
     for kind in KINDS:
         s = score.kind(kind)
         lines.append(f"{kind:<{width}}{s.precision:>10.3f}{s.recall:>10.3f}{s.support:>10}{s.predicted:>10}")
-    lines.append(f"\n{len(score.predictions)} files, {len(score.errors)} crashes, {len(score.misclassified)} disagreements with the label")
+    lines.append(
+        f"\n{len(score.predictions)} files, {len(score.errors)} crashes, "
+        f"{len(score.misclassified)} disagreements with the label"
+    )
     return "\n".join(lines)

@@ -173,7 +173,9 @@ def test_auto_submitted_no_means_a_person_even_with_an_automatic_looking_subject
 
 
 def test_auto_generated_is_a_notification_unless_the_body_says_auto_reply():
-    notice = mail("Ihr Ticket 4711 wurde aktualisiert", body="Status: in Bearbeitung\n", Auto_Submitted="auto-generated")
+    notice = mail(
+        "Ihr Ticket 4711 wurde aktualisiert", body="Status: in Bearbeitung\n", Auto_Submitted="auto-generated"
+    )
     ack = mail(
         "Ihre Anfrage",
         body="Vielen Dank für Ihre Nachricht, sie ist bei uns eingegangen. Wir melden uns.\n",

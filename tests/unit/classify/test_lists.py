@@ -17,7 +17,9 @@ def classify(raw: bytes):
     return classify_bytes(raw, MessageRef("INBOX", "1"))[1]
 
 
-def mail(sender: str = "Peter Koch <p.koch@schreinerei-koch.de>", subject: str = "Neuigkeiten", **headers: str) -> bytes:
+def mail(
+    sender: str = "Peter Koch <p.koch@schreinerei-koch.de>", subject: str = "Neuigkeiten", **headers: str
+) -> bytes:
     lines = [f"From: {sender}", "To: anna@studio-berg.de", f"Subject: {subject}"]
     lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
     return ("\n".join(lines) + "\n\nText\n").encode("utf-8")
@@ -73,7 +75,11 @@ def test_no_reply_senders(sender):
 
 @pytest.mark.parametrize(
     "subject",
-    ["[support.example.org #33575] Resolved: Angebot", "[JIRA] (SYS-422) Neues Ticket", "Incident INC678439 -- zugewiesen"],
+    [
+        "[support.example.org #33575] Resolved: Angebot",
+        "[JIRA] (SYS-422) Neues Ticket",
+        "Incident INC678439 -- zugewiesen",
+    ],
 )
 def test_ticket_system_notifications(subject):
     result = classify(mail(sender="Support <support@helpdesk.example>", subject=subject))

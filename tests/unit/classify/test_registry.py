@@ -134,7 +134,8 @@ def test_classify_bytes_returns_the_parsed_headers_too():
         b"\x00\xff\xfe\x00",
         b"just some text without headers",
         b"Content-Type: multipart/report; report-type=delivery-status\n\n--no-boundary--\n",
-        b'From: <>\nContent-Type: multipart/report; boundary="b"\n\n--b\nContent-Type: message/delivery-status\n\n\n--b--',
+        b'From: <>\nContent-Type: multipart/report; boundary="b"\n\n'
+        b"--b\nContent-Type: message/delivery-status\n\n\n--b--",
         b"Subject: =?x-unknown?q?=FF?=\nContent-Type: text/plain; charset=x-unknown\n\n\xff\xfe",
     ],
 )

@@ -141,7 +141,8 @@ def test_multipart_without_usable_boundary_still_gives_its_text():
 
 
 def test_broken_base64_never_raises():
-    raw = b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + base64.b64encode(b"hallo welt")[:-3] + b"!!\n"
+    payload = base64.b64encode(b"hallo welt")[:-3] + b"!!\n"
+    raw = b"Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n" + payload
 
     assert isinstance(body_text(parse_message(raw)), str)
 
