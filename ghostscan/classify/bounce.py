@@ -196,7 +196,8 @@ _NOTICE_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$\n?", re.MULTILINE)
-_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|antw|sv|vs|odp)\s*:", re.IGNORECASE)
+# Replies and forwards ("WG:" is Outlook's German "Fwd:"): a person passing a notice on.
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|antw|sv|vs|odp|fw|fwd|wg|tr)\s*:", re.IGNORECASE)
 # Exchange and others repeat the original subject after a fixed prefix.
 _SUBJECT_PREFIX = re.compile(
     r"^(?:undeliverable|unzustellbar|nicht zustellbar|non remis|olevererbart|"
@@ -336,7 +337,7 @@ def daemon_sender(meta: MessageMeta) -> str | None:
         return None
     local = sender.email.partition("@")[0]
     # "post_master", "Mailer_Daemon", "mail.daemon": spellings vary, the words do not.
-    squashed = re.sub(r"[-_.]", "", local)
+    squashed = re.sub(r"[-_.\s\"]", "", local)
     # Exchange Online sends NDRs from "MicrosoftExchange329e71ec…@tenant".
     if local in _DAEMON_LOCALPARTS or squashed.startswith(_DAEMON_PREFIXES):
         return f"From {sender.email}"
@@ -404,6 +405,9 @@ def _structure(meta: MessageMeta, reading: _Reading) -> tuple[str | None, bool]:
         return "X-Failed-Recipients header", True
     if null_sender(meta):
         return "null Return-Path <>", True
+    return_path = meta.header("return-path").strip().strip("<>").lower()
+    if re.sub(r"[-_.]", "", return_path.partition("@")[0]).startswith(_DAEMON_PREFIXES):
+        return f"Return-Path {return_path}", True
     subject = notice_subject(meta)
     if subject:
         return f"subject contains {subject!r}", False
@@ -638,15 +642,16 @@ class BounceNoticeRule:
         code = _PERMANENT_CODE.search(reading.text)
         if not strong:
             # Only the subject sounds like a notice: a person may have written it ("Re:
-            # Zustellung fehlgeschlagen?"), so it must not be a reply, and the body's own
-            # text (not what it quotes) must show a mail system's hand too: a returned
-            # message, an SMTP status, or a recipient flufl.bounce recognises.
+            # Zustellung fehlgeschlagen?", "Mail delivery problem on our side"), so it must
+            # not be a reply or forward, and besides a failure wording in the body's own
+            # text (not what it quotes) the message must show a mail system's hand: a
+            # returned message, a recipient flufl.bounce recognises, or no From address.
+            # An SMTP status alone is not enough; people paste those into mails.
             if _REPLY_PREFIX.match(meta.subject) and not _NOTICE_SUFFIX.search(meta.subject):
                 return None
             own_text = _QUOTED_LINE.sub("", reading.text)
-            code = _PERMANENT_CODE.search(own_text)
             if _FAILURE_PHRASES.search(own_text) is None or not (
-                permanent or code or reading.has_original or meta.sender is None
+                permanent or reading.has_original or meta.sender is None
             ):
                 return None
         if permanent:

@@ -35,6 +35,7 @@ def mail(subject: str, body: str = "Hallo,\nanbei die Unterlagen.\n", **headers:
         ("autoreply/vacation_rfc3834.eml", "autoreply.rfc3834"),
         ("autoreply/abwesenheit_body_confirmed.eml", "autoreply.body"),
         ("autoreply/challenge_response.eml", "autoreply.challenge"),
+        ("autoreply/ticket_acknowledgement.eml", "autoreply.body"),
     ],
 )
 def test_auto_replies(name, rule):

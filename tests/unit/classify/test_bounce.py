@@ -25,6 +25,7 @@ def fixture(name: str):
     "name, rule",
     [
         ("bounce/postfix_dsn.eml", "bounce.dsn"),
+        ("bounce/office365_ndr_de.eml", "bounce.dsn"),
         ("bounce/exchange_unzustellbar_de.eml", "bounce.notice"),
         ("bounce/exim_failed.eml", "bounce.notice"),
         ("bounce/qmail_failure_notice.eml", "bounce.notice"),
@@ -138,12 +139,28 @@ def test_hotmail_style_complaint_with_only_the_attached_message():
     assert classify(raw).kind is MessageKind.COMPLAINT
 
 
-def test_customer_reply_talking_about_a_failed_delivery_is_human():
-    # Subject, body wording and even a quoted SMTP status look like a notice; the
-    # sender is a person answering.
-    result = fixture("human/delivery_talk_de.eml")
+@pytest.mark.parametrize(
+    "name",
+    [
+        # Subject, body wording and even a quoted SMTP status look like a notice; the
+        # sender is a person answering.
+        "human/delivery_talk_de.eml",
+        # A person forwarding a bounce they received, with the notice attached.
+        "human/forwarded_bounce_de.eml",
+        # A person explaining a delivery problem, pasting the SMTP status.
+        "human/delivery_problem_talk_en.eml",
+    ],
+)
+def test_people_talking_about_failed_deliveries_are_human(name):
+    assert fixture(name).kind is MessageKind.HUMAN
 
-    assert result.kind is MessageKind.HUMAN
+
+def test_office365_ndr_names_the_original():
+    result = fixture("bounce/office365_ndr_de.eml")
+
+    assert result.returned.message_id == "abc@studio-berg.de"
+    assert result.returned.recipients == ("m.schulz@kunde.de",)
+    assert result.returned.subject == "Angebot Website"
 
 
 def test_quoted_bounce_in_a_human_reply_does_not_trigger_flufl_heuristics():
