@@ -170,6 +170,8 @@ def read_header_block(fh: BinaryIO, limit: int = HEADER_LIMIT) -> HeaderBlock:
     problem = sniff_message(buf[offset:]) if buf else "empty file"
     if problem is not None:
         return HeaderBlock(b"", offset, b"", problem)
+    if buf.startswith(b"\xef\xbb\xbf", offset):
+        offset += 3  # a UTF-8 byte order mark from a Windows editor is not part of a field name
     envelope = b""
     if buf.startswith(b"From ", offset):
         end = _line_end(buf, offset)
@@ -336,7 +338,7 @@ class EmlDirSource:
     def folders(self) -> list[Folder]:
         """See `Source.folders`."""
         index = self._ensure_index()
-        names = sorted(index, key=lambda n: (n != "INBOX", n))
+        names = sorted(index, key=lambda n: (n != "INBOX", n.casefold(), n))
         return [Folder(n, role_for_name(n, self._overrides)) for n in names]
 
     def messages(self, folder: Folder) -> Iterator[RawMessage]:

@@ -64,8 +64,9 @@ def split_info(file_name: str) -> tuple[str, frozenset[str]]:
         Lower-case letters (Dovecot keywords, numbered per mailbox) are ignored.
 
     Example:
-        >>> split_info("1700000000.M1P2.host:2,RS")
-        ('1700000000.M1P2.host', frozenset({'\\\\Answered', '\\\\Seen'}))
+        >>> key, flags = split_info("1700000000.M1P2.host:2,RS")
+        >>> key, sorted(flags)
+        ('1700000000.M1P2.host', ['\\\\Answered', '\\\\Seen'])
     """
     for separator in _INFO_SEPARATORS:
         at = file_name.rfind(separator + "2,")
@@ -196,7 +197,7 @@ class MaildirSource:
     def folders(self) -> list[Folder]:
         """See `Source.folders`. ``"INBOX"`` first, then by name."""
         index = self._ensure_index()
-        names = sorted(index, key=lambda n: (n != "INBOX", n))
+        names = sorted(index, key=lambda n: (n != "INBOX", n.casefold(), n))
         return [Folder(n, role_for_name(n, self._overrides)) for n in names]
 
     def messages(self, folder: Folder) -> Iterator[RawMessage]:

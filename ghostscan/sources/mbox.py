@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
-from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import IO, Iterator, Mapping
@@ -38,9 +38,10 @@ _BLANK = (b"\n", b"\r\n")
 _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
 
-# Extensions an mbox file may carry; stripped from the folder name. Apple Mail exports a
-# folder as a directory "Name.mbox" holding a file named "mbox".
-_MBOX_EXTENSIONS = (".mbox", ".mbx")
+# Extensions an mbox file may carry; stripped from the folder name (".box" is a single
+# message saved with its From_ line). Apple Mail exports a folder as a directory
+# "Name.mbox" holding a file named "mbox".
+_MBOX_EXTENSIONS = (".mbox", ".mbx", ".box")
 # Thunderbird keeps a folder's sub-folders in a directory "Name.sbd" beside the file "Name".
 _SUBFOLDER_DIR = ".sbd"
 
@@ -359,13 +360,16 @@ def _strip_extension(name: str) -> str:
 def _is_mbox_file(path: str, name: str) -> bool:
     """An mbox file starts with ``From ``; an empty file without extension is an empty
     folder (Thunderbird creates "Trash" and "Drafts" as empty files)."""
+    ext = os.path.splitext(name)[1].lower()
     try:
         with open(path, "rb") as fh:
             start = fh.read(5)
+    except PermissionError:
+        # Listed, so that reading it reports the problem instead of the folder vanishing.
+        return ext == "" or ext in _MBOX_EXTENSIONS
     except OSError:
         return False
     if not start:
-        ext = os.path.splitext(name)[1].lower()
         return ext == "" or ext in _MBOX_EXTENSIONS
     return is_mbox_start(start)
 
@@ -440,6 +444,7 @@ class MboxSource:
         self._overrides = overrides
         self._folders: list[Folder] | None = None
         self._entries: dict[str, list[_Indexed]] = {}
+        self._unreadable: dict[str, str] = {}
 
     def _files(self) -> list[tuple[Path, str]]:
         if not self.path.is_dir():
@@ -467,7 +472,13 @@ class MboxSource:
             try:
                 scanned = _scan(path)
             except OSError as error:
-                raise SourceError(self.location, _describe(path, error)) from error
+                if single:
+                    raise SourceError(self.location, _describe(path, error)) from error
+                # One unreadable file in a directory is one unreadable folder: it is
+                # listed, and reading it raises; the other folders are read.
+                folders.setdefault(name, Folder(name, self._role(name)))
+                self._unreadable[name] = _describe(path, error)
+                continue
             if not any(label is not None for label in scanned.labels):
                 folders.setdefault(name, Folder(name, self._role(name)))
                 entries.setdefault(name, []).extend(
@@ -503,6 +514,8 @@ class MboxSource:
     def messages(self, folder: Folder) -> Iterator[RawMessage]:
         """See `Source.messages`. Reads each header block by its offset, nothing more."""
         self._ensure_index()
+        if folder.name in self._unreadable:
+            raise SourceError(self.location, self._unreadable[folder.name])
         items = self._entries.get(folder.name)
         if items is None:
             raise SourceError(self.location, f"no folder named {folder.name!r}")
@@ -547,6 +560,7 @@ class MboxSource:
         """See `Source.close`. Drops the index."""
         self._folders = None
         self._entries = {}
+        self._unreadable = {}
 
 
 def _describe(path: Path, error: OSError) -> str:
