@@ -130,6 +130,10 @@ def _read(source: Source, settings: Settings, progress: Progress, problems: list
             if batch == 200:
                 progress.advance(batch)
                 batch = 0
+            if "\\Deleted" in raw.flags:
+                # Marked for deletion (IMAP \Deleted, Maildir "T", Thunderbird's expunge
+                # flag): the user threw it away, so it takes no part in any verdict.
+                continue
             if raw.error:
                 problems.append(Problem(str(raw.ref), None, raw.error))
                 log.info("skipped %s: %s", raw.ref, raw.error)
