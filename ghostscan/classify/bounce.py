@@ -20,6 +20,7 @@ notice plausible; ordinary human mail never costs a body read here.
 
 from __future__ import annotations
 
+import email.errors
 import logging
 import re
 import weakref
@@ -30,7 +31,7 @@ import flufl.bounce
 
 from ghostscan.classify.autoreply import subject_cue
 from ghostscan.classify.base import Evidence, MessageKind, MessageView, ReturnedMessage
-from ghostscan.parse.body import body_text, parse_message, parse_message_cached, part_text
+from ghostscan.parse.body import body_text, header_text, parse_message, parse_message_cached, part_text
 from ghostscan.parse.headers import MessageMeta, decode_header_value, message_ids
 
 
@@ -249,8 +250,8 @@ def _reading(view: MessageView) -> _Reading:
         reading.dsn_blocks.extend(_dsn_blocks(part))
     for block in reading.dsn_blocks:
         recipient = _dsn_recipient(block)
-        action = (block.get("action") or "").strip().lower()
-        status = (block.get("status") or "").strip()
+        action = header_text(block, "action").strip().lower()
+        status = header_text(block, "status").strip()
         if status:
             reading.statuses.append(status)
         if not recipient and not action:
@@ -280,7 +281,7 @@ def _dsn_blocks(part: Message) -> list[Message]:
     if not isinstance(payload, str):
         return []
     text = payload
-    if (part.get("content-transfer-encoding") or "").strip().lower() in ("base64", "quoted-printable"):
+    if header_text(part, "content-transfer-encoding").strip().lower() in ("base64", "quoted-printable"):
         text = part_text(part)
     blocks = [block.strip() for block in re.split(r"\n\s*\n", text)]
     return [parse_message(block.encode("utf-8", "replace")) for block in blocks if block]
@@ -289,10 +290,7 @@ def _dsn_blocks(part: Message) -> list[Message]:
 def _dsn_recipient(block: Message) -> str:
     """Final-Recipient (or Original-Recipient) of one DSN block, without the type prefix."""
     for name in ("final-recipient", "original-recipient", "x-actual-recipient"):
-        value = block.get(name)
-        if not value:
-            continue
-        value = decode_header_value(str(value))
+        value = decode_header_value(header_text(block, name))
         match = _ADDRESS.search(value)
         if match:
             return match.group(0).strip(".").lower()
@@ -305,7 +303,16 @@ def _flufl(reading: _Reading) -> tuple[tuple[str, ...], tuple[str, ...]]:
         reading.flufl_done = True
         try:
             temporary, permanent = flufl.bounce.all_failures(reading.msg)
-        except (LookupError, ValueError, TypeError, AttributeError, IndexError, UnicodeError, AssertionError):
+        except (
+            LookupError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            UnicodeError,
+            AssertionError,
+            email.errors.MessageError,
+        ):
             # flufl.bounce's heuristic detectors assume well-formed mail and re-raise
             # whatever a malformed part makes them trip over; that just means "no answer".
             temporary, permanent = frozenset(), frozenset()
@@ -397,7 +404,7 @@ def _structure(meta: MessageMeta, reading: _Reading) -> tuple[str | None, bool]:
         return daemon, True
     if meta.sender is None:
         # "From: MAILER-DAEMON" without a domain parses to no address at all.
-        raw_from = str(reading.msg.get("from") or "").lower()
+        raw_from = header_text(reading.msg, "from").lower()
         squashed = re.sub(r"[-_.\s]", "", raw_from)
         if "mailerdaemon" in squashed or "postmaster" in squashed or "maildelivery" in squashed:
             return f"From {raw_from.strip()!r}", True
@@ -452,11 +459,11 @@ def returned_message(view: MessageView) -> ReturnedMessage:
             headers = parse_message(part_text(part).encode("utf-8", "replace"))
         if headers is None:
             continue
-        if message_id is None and headers.get("message-id"):
-            ids = message_ids(decode_header_value(str(headers.get("message-id"))))
+        if message_id is None and header_text(headers, "message-id"):
+            ids = message_ids(decode_header_value(header_text(headers, "message-id")))
             message_id = ids[0] if ids else None
         if subject is None and headers.get("subject") is not None:
-            subject = " ".join(decode_header_value(str(headers.get("subject"))).split())
+            subject = " ".join(decode_header_value(header_text(headers, "subject")).split())
         if message_id and subject is not None:
             break
     if message_id is None or subject is None:

@@ -135,6 +135,21 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
         return data.decode("latin-1")
 
 
+def header_text(msg: Message, name: str) -> str:
+    """Return one header of *msg* as text (``""`` when missing). Never raises.
+
+    compat32 hands out an `email.header.Header` instead of a string for a value with raw
+    8-bit bytes; this always gives a plain string.
+    """
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        return str(value)
+    except (UnicodeError, LookupError, ValueError):
+        return ""
+
+
 def part_bytes(part: Message) -> bytes:
     """Return a non-multipart part's payload with its Content-Transfer-Encoding undone.
 
@@ -251,7 +266,7 @@ def iter_text_parts(msg: Message, *, attached: bool = False) -> Iterator[Message
         return
     if msg.get_content_maintype() != "text":
         return
-    disposition = (msg.get("content-disposition") or "").lower()
+    disposition = header_text(msg, "content-disposition").lower()
     if disposition.startswith("attachment") and ctype not in ("text/plain", "text/html"):
         return
     if ctype in ("text/plain", "text/html") or not msg.get_content_subtype():

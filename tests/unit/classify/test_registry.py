@@ -137,6 +137,10 @@ def test_classify_bytes_returns_the_parsed_headers_too():
         b'From: <>\nContent-Type: multipart/report; boundary="b"\n\n'
         b"--b\nContent-Type: message/delivery-status\n\n\n--b--",
         b"Subject: =?x-unknown?q?=FF?=\nContent-Type: text/plain; charset=x-unknown\n\n\xff\xfe",
+        # 8-bit bytes in DSN fields make the stdlib hand out Header objects, not strings.
+        b'From: MAILER-DAEMON@mx.example.net\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n'
+        b"\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        b"Final-Recipient: rfc822; k\xfcnde@firma.de\nAction: f\xe4iled\nStatus: 5.1.1\n--b--\n",
     ],
 )
 def test_malformed_input_is_classified_not_raised(raw):
