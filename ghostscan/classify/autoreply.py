@@ -90,6 +90,17 @@ _CHALLENGE_BODY = re.compile(
 )
 
 
+# Where clients start quoting the mail being answered (Outlook DE/EN, Thunderbird,
+# Apple Mail, Gmail).
+_QUOTE_HEADER = re.compile(
+    r"^[ \t]*(?:-{2,}\s*(?:original message|ursprüngliche nachricht|weitergeleitete nachricht|"
+    r"forwarded message)\s*-{2,}|(?:von|from):[^\n]*\n[ \t]*(?:gesendet|sent|datum|date):|"
+    r"(?:am|on) [^\n]{4,80}(?:schrieb|wrote)[^\n]{0,80}:)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+
+
 def subject_cue(subject: str) -> str | None:
     """The strong auto-reply wording in *subject*, or None.
 
@@ -111,7 +122,17 @@ def _domain(value: str) -> str:
 
 
 def _body(view: MessageView) -> str:
-    return body_text(parse_message_cached(view.raw()), limit=32 * 1024)
+    """The message's own text: quoted lines and everything after a quote header dropped.
+
+    An auto-reply's wording is at the top; what follows a quote header is the mail it
+    answers (often our own offer, "Vielen Dank für Ihre Anfrage …"), which must not
+    count as a cue.
+    """
+    text = body_text(parse_message_cached(view.raw()), limit=32 * 1024)
+    match = _QUOTE_HEADER.search(text)
+    if match:
+        text = text[: match.start()]
+    return _QUOTED_LINE.sub("", text)
 
 
 class ChallengeResponseRule:

@@ -191,3 +191,23 @@ def test_null_sender_alone_without_a_body_cue_is_human():
     raw = mail("Re: Angebot", body="Passt, wir nehmen es.\n", Return_Path="<>")
 
     assert classify(raw).kind is MessageKind.HUMAN
+
+
+def test_our_own_quoted_offer_is_no_body_cue():
+    # The weak signal is there, but the only "Vielen Dank für Ihre Anfrage" is in the
+    # quoted offer below the reply.
+    raw = mail(
+        "Re: Angebot",
+        body=(
+            "Passt so, bitte loslegen.\n\n"
+            "-----Ursprüngliche Nachricht-----\n"
+            "Von: Anna Berg <anna@studio-berg.de>\n"
+            "Gesendet: Montag, 13. Mai 2024 09:00\n\n"
+            "Vielen Dank für Ihre Anfrage, gerne melde ich mich mit dem Angebot.\n"
+            "> Ich bin bis Freitag nicht im Büro.\n"
+        ),
+        Precedence="bulk",
+        In_Reply_To="<offer-1@studio-berg.de>",
+    )
+
+    assert classify(raw).kind is not MessageKind.AUTO_REPLY
