@@ -172,7 +172,7 @@ def _decision(
         evidence=tuple(evidence),
         customer=customer,
         company=None if customer.is_freemail else customer.domain,
-        subject=ours[0].meta.subject,
+        subject=conv.messages[0].meta.subject or ours[0].meta.subject,
         first_outbound=min(dated) if dated else None,
         last_outbound=max(dated) if dated else None,
         business_days_silent=days,
