@@ -3,5 +3,5 @@
 # pytest exits 5 when it collects nothing, so an empty run fails here too.
 set -eu
 cd "$(dirname "$0")/.."
-. scripts/venv.sh test
+GHOSTSCAN_EXTRAS=test . scripts/venv.sh
 exec .venv/bin/python -m pytest "$@"

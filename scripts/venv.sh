@@ -1,7 +1,7 @@
 # Sourced by scripts/demo.sh and scripts/test.sh: make ./.venv with ghostscan installed.
-# Usage: . scripts/venv.sh [EXTRAS]   (e.g. "test")
+# Usage: GHOSTSCAN_EXTRAS=test . scripts/venv.sh   (sh passes no arguments to a sourced file)
 set -eu
-extras="${1:-}"
+extras="${GHOSTSCAN_EXTRAS:-}"
 if [ ! -x .venv/bin/python ]; then
     if ! python3 -m venv .venv >/dev/null 2>&1; then
         # Debian splits venv out of python3; install it when we may.
