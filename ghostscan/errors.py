@@ -54,3 +54,37 @@ class SourceError(OperationError):
 
     def __str__(self) -> str:
         return f"cannot read mailbox {self.location}: {self.reason}"
+
+
+class AuthError(OperationError):
+    """The server refused the credentials (or the login method).
+
+    Attributes:
+        account: the account's name.
+        reason: the server's answer, without the secret.
+    """
+
+    def __init__(self, account: str, reason: str):
+        self.account = account
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"account {self.account}: login failed: {self.reason}"
+
+
+class NetworkError(OperationError):
+    """The server could not be reached, dropped the connection or stopped answering.
+
+    Attributes:
+        account: the account's name.
+        reason: what happened, for a person.
+    """
+
+    def __init__(self, account: str, reason: str):
+        self.account = account
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"account {self.account}: {self.reason}"

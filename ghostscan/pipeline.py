@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
 from ghostscan.classify.base import Classification, Evidence, MessageKind
 from ghostscan.classify.registry import classify_bytes, classify_message
@@ -26,6 +26,9 @@ from ghostscan.threads.model import Direction, ThreadedMessage
 from ghostscan.verdicts.business_days import BusinessCalendar
 from ghostscan.verdicts.decide import DecideOptions, decide_verdict
 from ghostscan.verdicts.model import Decision
+
+if TYPE_CHECKING:
+    from ghostscan.environment import Environment
 
 log = logging.getLogger(__name__)
 
@@ -253,4 +256,80 @@ def scan_path(path: str | Path, settings: Settings, *, now: datetime, progress: 
         source.close()
 
 
-__all__ = ["FileClassification", "NoProgress", "Problem", "Progress", "ScanResult", "ScanStats", "classify_files", "scan", "scan_path"]
+def scan_account(
+    name: str,
+    settings: Settings,
+    *,
+    env: "Environment",
+    store_path: Path,
+    now: datetime,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """Sync the IMAP account *name* into the store at *store_path* and `scan` it.
+
+    Raises:
+        ConfigError: no such account, or its password cannot be had.
+        AuthError: the server refused the login.
+        NetworkError: the server cannot be reached or keeps dropping the connection.
+        StoreError: the store is locked, corrupt or from a newer ghostscan.
+    """
+    import dataclasses
+
+    from ghostscan.sources.imap import ImapSource
+    from ghostscan.store.db import open_store
+
+    account = settings.account(name)
+    with open_store(store_path) as store:
+        source = ImapSource(account, store, env)
+        try:
+            return scan(source, dataclasses.replace(settings, folders=account.folders), now=now, progress=progress)
+        finally:
+            source.close()
+
+
+def rebuild_store(path: Path, accounts: Iterable[str], settings: Settings, *, env: "Environment") -> Iterator[tuple[str, int, int]]:
+    """Delete the store at *path* and sync *accounts* into a fresh one.
+
+    Yields:
+        (account, folders synced, messages cached) per account, as each finishes.
+
+    Raises:
+        ConfigError, AuthError, NetworkError: as for `scan_account`.
+    """
+    from ghostscan.sources.imap import ImapSource
+    from ghostscan.store import sync_state
+    from ghostscan.store.db import delete_store, open_store
+
+    delete_store(path)
+    with open_store(path) as store:
+        for name in accounts:
+            account = settings.account(name)
+            source = ImapSource(account, store, env)
+            try:
+                folders = [f for f in source.folders() if f.role not in account.folders.skip]
+                for folder in folders:
+                    source.sync(folder)
+                total = sum(sync_state.count_messages(store, name, f.name) for f in folders)
+            finally:
+                source.close()
+            yield name, len(folders), total
+
+
+def describe_store(path: Path) -> list[tuple[str, str, str, int]]:
+    """(account, folder, role, cached messages) for every folder in the store at *path*.
+
+    Raises:
+        StoreError: the store is locked, corrupt or from a newer ghostscan.
+    """
+    from ghostscan.store import sync_state
+    from ghostscan.store.db import open_store
+
+    rows = []
+    with open_store(path) as store:
+        for account in sync_state.list_accounts(store):
+            for state in sync_state.list_folders(store, account):
+                rows.append((account, state.folder, state.role or "", sync_state.count_messages(store, account, state.folder)))
+    return rows
+
+
+__all__ = ["FileClassification", "NoProgress", "Problem", "Progress", "ScanResult", "ScanStats", "classify_files", "describe_store", "rebuild_store", "scan", "scan_account", "scan_path"]

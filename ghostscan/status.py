@@ -27,6 +27,8 @@ class ExitStatus(IntEnum):
     """The server could not be reached, dropped the connection or timed out."""
     PARTIAL = 7
     """The run completed, but some messages could not be read (reported, not fatal)."""
+    STORE = 8
+    """The local store is locked by another run, corrupt, or from a newer ghostscan."""
     FOUND = 10
     """`spam-check` found customer mail in Junk (for cron and monitoring)."""
     INTERRUPTED = 130

@@ -15,6 +15,7 @@ import click
 from ghostscan import __version__
 from ghostscan.cli.audit import audit
 from ghostscan.cli.boundary import run_guarded
+from ghostscan.cli.cache import cache
 from ghostscan.cli.classify import classify
 from ghostscan.cli.config_cmd import config
 from ghostscan.cli.context import AppContext
@@ -26,10 +27,12 @@ Examples:
   ghostscan audit --source ~/Mail/work           every outbound conversation and its verdict
   ghostscan audit --source export.mbox --format csv > audit.csv
   ghostscan audit --source ~/Mail --verdict silent --verdict bounced
+  ghostscan audit --account work                 an IMAP account from the config (read-only)
   ghostscan classify suspicious.eml --explain    why a message counts as bounce/auto-reply/…
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 config, 4 mailbox unreadable,
-7 some messages could not be read (the rest was reported), 130 interrupted.
+5 login refused, 6 server unreachable or connection lost, 7 some messages could not
+be read (the rest was reported), 8 local store locked or corrupt, 130 interrupted.
 """
 
 
@@ -48,7 +51,7 @@ Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 config, 4 mailbox unreadable,
 def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool, debug: bool) -> None:
     """Find out why customers went quiet.
 
-    ghostscan reads a mailbox (Maildir, mbox, a folder of .eml files), threads every
+    ghostscan reads a mailbox (IMAP, Maildir, mbox, a folder of .eml files), threads every
     message you sent with everything that came back - across Inbox, Sent, every other
     folder and Junk - and tells you per conversation what happened: answered,
     reply_in_spam, bounced, auto_reply, declined, silent or waiting, with the evidence
@@ -66,6 +69,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool, 
 cli.add_command(audit)
 cli.add_command(classify)
 cli.add_command(config)
+cli.add_command(cache)
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:

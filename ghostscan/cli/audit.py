@@ -10,14 +10,15 @@ from datetime import date
 import click
 
 from ghostscan.cli.context import AppContext
-from ghostscan.cli.options import DATE, VERDICTS, end_of_day, format_option, source_option
+from ghostscan.cli.options import DATE, VERDICTS, account_option, end_of_day, format_option, source_option, pick_mailbox
 
 
 @dataclass(frozen=True)
 class AuditOptions:
     """The audit's options, parsed and checked."""
 
-    source: str
+    source: str | None
+    account: str | None
     fmt: str
     output: str | None
     since: date | None
@@ -29,6 +30,7 @@ class AuditOptions:
 
 @click.command()
 @source_option
+@account_option
 @format_option
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("--since", type=DATE, help="Only conversations in which you wrote on or after DATE (YYYY-MM-DD).")
@@ -51,17 +53,16 @@ class AuditOptions:
 def audit(app: AppContext, **raw: object) -> int:
     """Audit a mailbox: what happened to every conversation you started.
 
-    Reads every folder except Trash and Drafts (Junk included), threads messages across
+    Reads a local mailbox (--source) or an IMAP account from the config (--account),
+    every folder except Trash and Drafts (Junk included), threads messages across
     folders, and prints one line per conversation with its verdict, how long the customer
     has been silent (business days, public holidays excluded), your follow-ups so far,
     why, and what to do next. Nothing in the mailbox is changed.
     """
-    settings = app.settings()
-    source = raw["source"] or settings.source
-    if not source:
-        raise click.UsageError("no mailbox given: use --source PATH, or set 'source' in the config")
+    source, account = pick_mailbox(app, raw["source"], raw["account"])  # type: ignore[arg-type]
     options = AuditOptions(
-        source=str(source),
+        source=source,
+        account=account,
         fmt=str(raw["fmt"]),
         output=raw["output"],  # type: ignore[arg-type]
         since=raw["since"],  # type: ignore[arg-type]
@@ -75,7 +76,7 @@ def audit(app: AppContext, **raw: object) -> int:
 
 def run_audit(app: AppContext, options: AuditOptions) -> int:
     from ghostscan.cli.render import open_output, progress_for, write_report
-    from ghostscan.pipeline import scan_path
+    from ghostscan.pipeline import scan_account, scan_path
     from ghostscan.reports.model import build_report
     from ghostscan.status import ExitStatus
     from ghostscan.verdicts.model import Verdict
@@ -87,7 +88,10 @@ def run_audit(app: AppContext, options: AuditOptions) -> int:
     if options.as_of is not None:
         now = end_of_day(options.as_of, now)
     with progress_for(app) as progress:
-        result = scan_path(options.source, settings, now=now, progress=progress)
+        if options.account:
+            result = scan_account(options.account, settings, env=app.env, store_path=app.store_path(), now=now, progress=progress)
+        else:
+            result = scan_path(str(options.source), settings, now=now, progress=progress)
     report = build_report(
         result,
         verdicts=frozenset(Verdict(v) for v in options.verdicts) or None,

@@ -12,17 +12,23 @@ from typing import Callable, TextIO
 
 import click
 
-from ghostscan.errors import ConfigError, GhostscanError, SourceError
+from ghostscan.errors import AuthError, ConfigError, GhostscanError, NetworkError, SourceError
 from ghostscan.status import ExitStatus
 
 _STATUS: tuple[tuple[type[GhostscanError], ExitStatus], ...] = (
     (ConfigError, ExitStatus.CONFIG),
     (SourceError, ExitStatus.SOURCE),
+    (AuthError, ExitStatus.AUTH),
+    (NetworkError, ExitStatus.CONNECTION),
 )
 
 
 def status_for(error: GhostscanError) -> ExitStatus:
     """The exit code for a ghostscan error (most specific class first)."""
+    from ghostscan.store.errors import StoreError
+
+    if isinstance(error, StoreError):
+        return ExitStatus.STORE
     for cls, status in _STATUS:
         if isinstance(error, cls):
             return status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ghostscan.environment import Environment
 from ghostscan.settings import Settings, find_config_file, load_settings
@@ -34,3 +35,8 @@ class AppContext:
         if self._settings is None:
             self._settings = load_settings(find_config_file(self.config, self.env))
         return self._settings
+
+    def store_path(self) -> Path:
+        """The store file: ``store.path`` from the config, else ``$XDG_STATE_HOME/ghostscan/store.sqlite``."""
+        configured = self.settings().store.path
+        return Path(configured).expanduser() if configured else self.env.state_dir / "store.sqlite"

@@ -52,3 +52,29 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
 def end_of_day(day: date, now: datetime) -> datetime:
     """*day* at 23:59:59 in *now*'s time zone (``--as-of`` counts the whole day)."""
     return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=now.tzinfo)
+
+
+def account_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-a",
+        "--account",
+        metavar="NAME",
+        help="IMAP account from the config's 'accounts' section; synced read-only into the local store.",
+    )(func)
+
+
+def pick_mailbox(app: Any, source: str | None, account: str | None) -> tuple[str | None, str | None]:
+    """Decide between ``--source`` and ``--account`` (then the config's ``source``).
+
+    Raises:
+        click.UsageError: both given, or neither and no default.
+    """
+    if source and account:
+        raise click.UsageError("use either --source or --account, not both")
+    if account:
+        app.settings().account(account)
+        return None, account
+    source = source or app.settings().source
+    if not source:
+        raise click.UsageError("no mailbox given: use --source PATH or --account NAME, or set 'source' in the config")
+    return source, None

@@ -126,7 +126,12 @@ _INHERITED = frozenset(
 _INBOX = _key("INBOX")
 
 
-def _override(name: str, overrides: Mapping[str, FolderRole | str]) -> FolderRole | None:
+def role_override(name: str, overrides: Mapping[str, FolderRole | str]) -> FolderRole | None:
+    """The role the config gives folder *name* (case-insensitive, NFC), or None.
+
+    Raises:
+        ConfigError: the configured role is not a `FolderRole`.
+    """
     wanted = unicodedata.normalize("NFC", name.strip()).casefold()
     for folder, role in overrides.items():
         if unicodedata.normalize("NFC", folder.strip()).casefold() != wanted:
@@ -174,7 +179,7 @@ def role_for_name(name: str, overrides: Mapping[str, FolderRole] | None = None) 
         <FolderRole.ARCHIVE: 'archive'>
     """
     if overrides:
-        role = _override(name, overrides)
+        role = role_override(name, overrides)
         if role is not None:
             return role
     whole = _key(name)

@@ -34,7 +34,7 @@ def test_missing_mailbox_is_one_line_and_exit_4(run, tmp_path):
 def test_no_source_is_a_usage_error(run):
     result = run("audit")
     assert result.code == ExitStatus.USAGE == 2
-    assert result.stderr.endswith("Error: no mailbox given: use --source PATH, or set 'source' in the config\n")
+    assert result.stderr.endswith("Error: no mailbox given: use --source PATH or --account NAME, or set 'source' in the config\n")
 
 
 def test_unknown_option_is_a_usage_error(run):
