@@ -1,1 +1,147 @@
-"""Threading: group messages from all folders into conversations."""
+"""Threading: group messages from all folders into conversations.
+
+`thread_messages` runs four linkers over the messages of every folder at once, from the
+most to the least certain:
+
+1. `jwz` — Message-ID / In-Reply-To / References (after collapsing copies of one message
+   that sit in several folders);
+2. `provider_ids` — Gmail X-GM-THRID and Outlook Thread-Index;
+3. `bounces` — a bounce to the message of ours it returns;
+4. `fallback` — normalized subject within one party and a time window, for replies whose
+   threading headers were lost.
+
+Each message records how it was attached (`ThreadedMessage.linked_by`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+from ghostscan.threads.bounces import LINKED_BY as _BOUNCE
+from ghostscan.threads.bounces import bounce_links
+from ghostscan.threads.fallback import LINKED_BY as _FALLBACK
+from ghostscan.threads.fallback import fallback_links
+from ghostscan.threads.jwz import collapse_duplicates, link_headers
+from ghostscan.threads.model import Conversation, ThreadedMessage
+from ghostscan.threads.provider_ids import provider_groups
+
+_ROOT = "root"
+
+
+class _Conversations:
+    """Union-find over message indexes that remembers how each message was attached.
+
+    Invariant: every set has exactly one message without a label, its earliest. When two
+    sets merge, the earliest message of the later set is labelled with the reason of the
+    merge; the earlier set's earliest stays unlabelled and leads the merged set.
+
+    Sets start as the header components (`HeaderLinks.component`), each led by its
+    earliest message, the only one `link_headers` leaves unlabelled.
+    """
+
+    def __init__(self, component: Sequence[int], order: Sequence[tuple], labels: list[str | None]):
+        self._order = order
+        self.labels = labels
+        leader = {c: i for i, c in enumerate(component) if labels[i] is None}
+        self._up = [leader[c] for c in component]
+        self._first = list(range(len(component)))
+
+    def find(self, i: int) -> int:
+        """The representative of *i*'s set (path halving)."""
+        up = self._up
+        while up[i] != i:
+            up[i] = up[up[i]]
+            i = up[i]
+        return i
+
+    def same(self, i: int, j: int) -> bool:
+        """Whether *i* and *j* are in one conversation already."""
+        return self.find(i) == self.find(j)
+
+    def merge(self, i: int, j: int, reason: str) -> None:
+        """Merge the sets of *i* and *j*; *reason* labels the later set's first message."""
+        ri, rj = self.find(i), self.find(j)
+        if ri == rj:
+            return
+        fi, fj = self._first[ri], self._first[rj]
+        if self._order[fj] < self._order[fi]:
+            ri, rj, fi, fj = rj, ri, fj, fi
+        if self.labels[fj] is None:
+            self.labels[fj] = reason
+        self._up[rj] = ri
+
+    def leaders(self) -> list[int]:
+        """The earliest message of every set."""
+        return [self._first[r] for r, up in enumerate(self._up) if up == r]
+
+    def groups(self) -> list[list[int]]:
+        """The sets, each as a list of indexes in increasing order."""
+        members: dict[int, list[int]] = {}
+        for i in range(len(self._up)):
+            members.setdefault(self.find(i), []).append(i)
+        return list(members.values())
+
+
+def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 60) -> list[Conversation]:
+    """Group *messages* from all folders into conversations.
+
+    Copies of one message (same Message-ID) in several folders become one message, the
+    copy from the most meaningful folder (Sent, then Inbox, then archive and other
+    folders, then Junk, then Trash). Messages are then joined by their threading headers,
+    provider conversation ids, bounce reports, and finally by subject and party within
+    *window_days* (never across two customers).
+
+    Args:
+        messages: the classified messages of every folder, direction set.
+        window_days: how long after our message a reply without threading headers may
+            come and still join it by subject.
+
+    Returns:
+        The conversations, ordered by their first message's date (conversations without
+        any dated message last). Inside each, messages are ordered by date, undated last.
+        `Conversation.id` is the Message-ID of the first message, or its ``folder/key``
+        when it has none. Every message's `ThreadedMessage.linked_by` says how it was
+        attached: ``"root"`` for the first message, else ``"references"``,
+        ``"in-reply-to"``, ``"x-gm-thrid"``, ``"thread-index"``, ``"bounce"`` or
+        ``"subject+participants"``. The same input always gives the same result.
+    """
+    unique = collapse_duplicates(messages)
+    metas = [m.meta for m in unique]
+    headers = link_headers(metas)
+    order, times = headers.order, headers.times
+
+    convs = _Conversations(headers.component, order, list(headers.method))
+
+    for kind, members in provider_groups(metas):
+        members = sorted(members, key=lambda i: order[i])
+        for a, b in zip(members, members[1:]):
+            convs.merge(a, b, kind)
+
+    by_message_id: dict[str, int] = {}
+    for i, meta in enumerate(metas):
+        if meta.message_id is not None:
+            by_message_id.setdefault(meta.message_id, i)
+    for bounce, original in bounce_links(unique, times, by_message_id):
+        convs.merge(bounce, original, _BOUNCE)
+
+    firsts = sorted(convs.leaders(), key=order.__getitem__)
+    for candidate, earlier in fallback_links(unique, times, firsts, convs.same, window_days=window_days):
+        convs.merge(candidate, earlier, _FALLBACK)
+
+    conversations: list[tuple[tuple, Conversation]] = []
+    for members in convs.groups():
+        members.sort(key=lambda i: order[i])
+        threaded = []
+        for position, i in enumerate(members):
+            label = _ROOT if position == 0 else (convs.labels[i] or "references")
+            m = unique[i]
+            threaded.append(m if m.linked_by == label else replace(m, linked_by=label))
+        head = unique[members[0]].meta
+        conv_id = head.message_id if head.message_id is not None else str(head.ref)
+        conversations.append((order[members[0]], Conversation(conv_id, tuple(threaded))))
+    conversations.sort(key=lambda pair: pair[0])
+    return [conv for _, conv in conversations]
+
+
+__all__ = ["thread_messages"]

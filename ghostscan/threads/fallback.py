@@ -20,6 +20,7 @@ from collections import defaultdict
 from typing import Callable, Iterable, Iterator, Sequence
 
 from ghostscan.classify.base import MessageKind
+from ghostscan.parse.addresses import Address
 from ghostscan.threads.model import Direction, ThreadedMessage
 
 # Reply and forward prefixes as mail clients write them: English, German (AW/WG/Antw),
@@ -140,7 +141,20 @@ def fallback_links(
     Yields:
         ``(candidate, earlier)`` index pairs.
     """
-    subjects = [normalize_subject(m.meta.subject) for m in messages]
+    # Most subjects and addresses repeat ("Re: X", "AW: X", ...): work each out once.
+    normalized: dict[str, str] = {}
+    for m in messages:
+        if m.meta.subject not in normalized:
+            normalized[m.meta.subject] = normalize_subject(m.meta.subject)
+    subjects = [normalized[m.meta.subject] for m in messages]
+    parties: dict[str, str] = {}
+
+    def party(a: Address) -> str:
+        p = parties.get(a.email)
+        if p is None:
+            p = parties[a.email] = a.party
+        return p
+
     ours_to = _Index()  # our messages, keyed by each recipient's party
     theirs_from = _Index()  # inbound messages, keyed by the sender's party
     for i, m in enumerate(messages):
@@ -148,10 +162,10 @@ def fallback_links(
         if ts is None or is_generic_subject(subjects[i]) or not _eligible(m):
             continue
         if _ours(m):
-            for party in {a.party for a in m.meta.recipients}:
-                ours_to.add((subjects[i], party), ts, i)
+            for p in {party(a) for a in m.meta.recipients}:
+                ours_to.add((subjects[i], p), ts, i)
         elif m.meta.sender is not None:
-            theirs_from.add((subjects[i], m.meta.sender.party), ts, i)
+            theirs_from.add((subjects[i], party(m.meta.sender)), ts, i)
     ours_to.freeze()
     theirs_from.freeze()
 
@@ -161,14 +175,14 @@ def fallback_links(
         if ts is None or is_generic_subject(subjects[i]) or not _eligible(m):
             continue
         if _ours(m):
-            index, parties = theirs_from, sorted({a.party for a in m.meta.recipients})
+            index, wanted = theirs_from, sorted({party(a) for a in m.meta.recipients})
         elif m.meta.sender is not None:
-            index, parties = ours_to, [m.meta.sender.party]
+            index, wanted = ours_to, [party(m.meta.sender)]
         else:
             continue
         best: tuple[float, int] | None = None
-        for party in parties:
-            hit = index.latest((subjects[i], party), ts, ts - window, lambda j: j == i or same_conversation(i, j))
+        for p in wanted:
+            hit = index.latest((subjects[i], p), ts, ts - window, lambda j: j == i or same_conversation(i, j))
             if hit is not None and (best is None or hit > best):
                 best = hit
         if best is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Hashable, Sequence
+from typing import Callable, Hashable, Sequence
 
 from ghostscan.parse.headers import MessageMeta
 from ghostscan.sources.base import FolderRole
@@ -61,7 +61,8 @@ def timestamp(dt: datetime | None) -> float | None:
 class UnionFind:
     """Disjoint sets over hashable keys, with path halving and union by size.
 
-    Keys are added on first use. ``find`` and ``union`` are amortised near-constant time.
+    A key never seen is a set of its own. ``find`` and ``union`` take amortised
+    near-constant time.
     """
 
     def __init__(self) -> None:
@@ -69,15 +70,13 @@ class UnionFind:
         self._size: dict[Hashable, int] = {}
 
     def find(self, key: Hashable) -> Hashable:
-        """Return the representative of *key*'s set (adding *key* when new)."""
+        """Return the representative of *key*'s set."""
         parent = self._parent
-        if key not in parent:
-            parent[key] = key
-            self._size[key] = 1
-            return key
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
+        up = parent.get(key, key)
+        while up != key:
+            grand = parent.get(up, up)
+            parent[key] = grand
+            key, up = grand, parent.get(grand, grand)
         return key
 
     def union(self, a: Hashable, b: Hashable) -> Hashable:
@@ -85,10 +84,12 @@ class UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return ra
-        if self._size[ra] < self._size[rb]:
+        size = self._size
+        sa, sb = size.get(ra, 1), size.get(rb, 1)
+        if sa < sb:
             ra, rb = rb, ra
         self._parent[rb] = ra
-        self._size[ra] += self._size[rb]
+        size[ra] = sa + sb
         return ra
 
 
@@ -96,9 +97,11 @@ def _copy_key(m: ThreadedMessage) -> tuple[int, str, str]:
     return (folder_rank(m.meta.folder_role), m.meta.ref.folder, m.meta.ref.key)
 
 
-def _same_message_key(m: ThreadedMessage) -> tuple[str, str]:
-    sender = m.meta.sender.email if m.meta.sender else ""
-    return (sender, normalize_subject(m.meta.subject))
+def _same_message(a: ThreadedMessage, b: ThreadedMessage) -> bool:
+    """Whether two messages with one Message-ID are copies: same sender and subject."""
+    sa = a.meta.sender.email if a.meta.sender else ""
+    sb = b.meta.sender.email if b.meta.sender else ""
+    return sa == sb and (a.meta.subject == b.meta.subject or normalize_subject(a.meta.subject) == normalize_subject(b.meta.subject))
 
 
 def collapse_duplicates(messages: Sequence[ThreadedMessage]) -> list[ThreadedMessage]:
@@ -111,29 +114,36 @@ def collapse_duplicates(messages: Sequence[ThreadedMessage]) -> list[ThreadedMes
 
     Two messages that share a Message-ID but not their sender and normalized subject
     are not copies: some mailers reuse Message-IDs, and losing a real message would be
-    worse than threading a copy twice. Both are kept (and land in one conversation,
-    through the shared id). Mailing lists that tag the subject (``[notmuch] ...``) still
-    count as copies: the tag is dropped before comparing.
+    worse than threading a copy twice. Both are kept; replies that name the id join the
+    first. Mailing lists that tag the subject (``[notmuch] ...``) still count as copies:
+    the tag is dropped before comparing.
 
     Returns:
         The kept messages, in the order their first copy appeared in *messages*;
         messages without a Message-ID are all kept.
     """
-    best: dict[tuple[str, str, str], ThreadedMessage] = {}
-    order: list[tuple[str, str, str] | int] = []
-    for position, m in enumerate(messages):
+    kept: list[ThreadedMessage] = []
+    slot_of: dict[str, int] = {}
+    collisions: dict[str, list[int]] = {}
+    for m in messages:
         mid = m.meta.message_id
         if mid is None:
-            order.append(position)
+            kept.append(m)
             continue
-        key = (mid, *_same_message_key(m))
-        kept = best.get(key)
-        if kept is None:
-            best[key] = m
-            order.append(key)
-        elif _copy_key(m) < _copy_key(kept):
-            best[key] = m
-    return [messages[item] if isinstance(item, int) else best[item] for item in order]
+        slot = slot_of.get(mid)
+        if slot is None:
+            slot_of[mid] = len(kept)
+            kept.append(m)
+            continue
+        for slot in (slot, *collisions.get(mid, ())):
+            if _same_message(kept[slot], m):
+                if _copy_key(m) < _copy_key(kept[slot]):
+                    kept[slot] = m
+                break
+        else:
+            collisions.setdefault(mid, []).append(len(kept))
+            kept.append(m)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -152,21 +162,25 @@ class HeaderLinks:
             ``"in-reply-to"``; None for the earliest message of each component (the one
             the rest hangs from).
         depth: how many present ancestors each message has (0 for a top-level message).
+        times: each message's date as POSIX seconds (see `timestamp`), None when undated.
+        order: each message's sort key (see `message_order`): sorting by it puts a
+            conversation in date order, undated last.
     """
 
     component: tuple[int, ...]
     parent: tuple[int | None, ...]
     method: tuple[str | None, ...]
     depth: tuple[int, ...]
+    times: tuple[float | None, ...]
+    order: tuple[tuple, ...]
 
 
-def message_order(meta: MessageMeta, depth: int, index: int) -> tuple[bool, float, int, str, str, str, int]:
-    """The sort key of a message inside a conversation: by date, undated last.
+def message_order(meta: MessageMeta, ts: float | None, depth: int, index: int) -> tuple[bool, float, int, str, str, str, int]:
+    """The sort key of a message: by date (*ts*, POSIX seconds), undated last.
 
     Same-second messages go parent before child (*depth*), then by Message-ID, folder,
     key and *index* (the position in the input), so the order never depends on luck.
     """
-    ts = timestamp(meta.date)
     return (ts is None, ts or 0.0, depth, meta.message_id or "", meta.ref.folder, meta.ref.key, index)
 
 
@@ -202,7 +216,7 @@ def _choose_parent(i: int, meta: MessageMeta, present: dict[str, int]) -> tuple[
     return None, None
 
 
-def _break_loops(parent: list[int | None], keys: Sequence[tuple]) -> None:
+def _break_loops(parent: list[int | None], key: Callable[[int], tuple]) -> None:
     """Cut every parent loop (References that point at each other) in place.
 
     Each node has at most one parent, so loops are simple cycles; the cycle member with
@@ -220,7 +234,7 @@ def _break_loops(parent: list[int | None], keys: Sequence[tuple]) -> None:
             node = parent[node]
         if node is not None and state[node] == 1:
             cycle = path[path.index(node) :]
-            top = min(cycle, key=lambda n: keys[n])
+            top = min(cycle, key=key)
             parent[top] = None
         for n in path:
             state[n] = 2
@@ -261,48 +275,57 @@ def link_headers(metas: Sequence[MessageMeta]) -> HeaderLinks:
         if meta.message_id is not None:
             present.setdefault(meta.message_id, i)
 
+    # Each message's own node is its Message-ID. A message without one, or one that reuses
+    # the Message-ID of a different message (see `collapse_duplicates`), gets a node of
+    # its own (its index): replies naming that id join the first message that has it.
+    own: list[Hashable] = [
+        meta.message_id if meta.message_id is not None and present[meta.message_id] == i else i
+        for i, meta in enumerate(metas)
+    ]
     ids = UnionFind()
     for i, meta in enumerate(metas):
-        own: Hashable = meta.message_id if meta.message_id is not None else ("no-id", i)
-        ids.find(own)
-        for mid in (*meta.references, *meta.in_reply_to):
-            # A message that names itself (it happens) must not become its own parent.
-            if mid != meta.message_id:
-                ids.union(own, mid)
-
+        if meta.references or meta.in_reply_to:
+            for mid in (*meta.references, *meta.in_reply_to):
+                # A message that names itself (it happens) must not become its own parent.
+                if mid != meta.message_id:
+                    ids.union(own[i], mid)
     roots: dict[Hashable, int] = {}
-    component: list[int] = []
-    for i, meta in enumerate(metas):
-        own = meta.message_id if meta.message_id is not None else ("no-id", i)
-        component.append(roots.setdefault(ids.find(own), len(roots)))
+    component = [roots.setdefault(ids.find(own[i]), len(roots)) for i in range(n)]
 
-    keys = [message_order(meta, 0, i) for i, meta in enumerate(metas)]
+    times = [timestamp(meta.date) for meta in metas]
     parent: list[int | None] = []
     method: list[str | None] = []
     for i, meta in enumerate(metas):
+        if not (meta.references or meta.in_reply_to):
+            parent.append(None)
+            method.append(None)
+            continue
         p, how = _choose_parent(i, meta, present)
-        if how is None and (meta.references or meta.in_reply_to):
+        if how is None:
             # Parent missing: the message meets its siblings at the missing id.
             how = "references" if meta.references else "in-reply-to"
         parent.append(p)
         method.append(how)
-    _break_loops(parent, keys)
+    _break_loops(parent, lambda i: message_order(metas[i], times[i], 0, i))
     depth = _depths(parent)
+    order = [message_order(meta, times[i], depth[i], i) for i, meta in enumerate(metas)]
 
     # The earliest message of a component is the one the rest hangs from; a message
     # that is only *named* by others (it has no threading headers itself) but is not
     # the earliest, e.g. when a reply's clock ran ahead of its parent's, is attached
     # through the headers that name it.
-    named_in_references = {mid for meta in metas for mid in meta.references}
-    order = [message_order(meta, depth[i], i) for i, meta in enumerate(metas)]
     earliest: dict[int, int] = {}
     for i in range(n):
         c = component[i]
-        if c not in earliest or order[i] < order[earliest[c]]:
+        e = earliest.get(c)
+        if e is None or order[i] < order[e]:
             earliest[c] = i
+    named_in_references: set[str] | None = None
     for i, meta in enumerate(metas):
         if earliest[component[i]] == i:
             method[i] = None
         elif method[i] is None:
+            if named_in_references is None:
+                named_in_references = {mid for m in metas for mid in m.references}
             method[i] = "references" if meta.message_id in named_in_references else "in-reply-to"
-    return HeaderLinks(tuple(component), tuple(parent), tuple(method), tuple(depth))
+    return HeaderLinks(tuple(component), tuple(parent), tuple(method), tuple(depth), tuple(times), tuple(order))
