@@ -1,0 +1,429 @@
+"""Per-folder sync state and the header cache: what the IMAP source calls.
+
+For each (account, folder) the store keeps where the last sync stopped — UIDVALIDITY,
+UIDNEXT (RFC 3501 section 2.3.1.1) and HIGHESTMODSEQ (RFC 7162 section 3.1) — and, per
+UID, the header block with size, flags, INTERNALDATE, MODSEQ and Gmail's X-GM-MSGID and
+X-GM-THRID. A second run over an unchanged folder compares UIDNEXT and HIGHESTMODSEQ and
+reads everything from here without a FETCH.
+
+Values go in and come out as frozen dataclasses (`FolderState`, `CachedMessage`), never as
+sqlite rows. Every write is one transaction; wrap several calls in `Store.transaction` to
+make them one (put a batch of messages and advance UIDNEXT together, so a sync cut off
+half-way resumes where its last commit left it).
+
+Example:
+    >>> with open_store(env.state_dir / "store.sqlite") as store:  # doctest: +SKIP
+    ...     state = get_folder(store, "anna@example.com", "INBOX")
+    ...     if state is None or state.uidvalidity != server_uidvalidity:
+    ...         state = reset_folder(store, "anna@example.com", "INBOX", server_uidvalidity)
+    ...     known = cached_uids(store, "anna@example.com", "INBOX")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from ghostscan.store.db import Store
+
+__all__ = [
+    "CachedMessage",
+    "FolderState",
+    "cached_uids",
+    "count_messages",
+    "delete_messages",
+    "get_folder",
+    "iter_messages",
+    "list_folders",
+    "put_messages",
+    "remove_account",
+    "remove_folder",
+    "reset_folder",
+    "save_folder",
+    "update_flags",
+]
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """Where the last sync of one folder stopped.
+
+    Attributes:
+        account: the account as configured (``"anna@example.com"``).
+        folder: the folder's name on the server.
+        uidvalidity: the folder's UIDVALIDITY; cached UIDs are valid only under it.
+        uidnext: UIDNEXT after the last sync: every UID below it has been seen. None
+            before the first complete sync.
+        highestmodseq: HIGHESTMODSEQ after the last sync (CONDSTORE servers), or None.
+        role: the folder's role (`FolderRole` value), or None when not decided yet.
+        synced_at: when the last sync finished, ISO 8601 (from `Environment.now`), or None.
+    """
+
+    account: str
+    folder: str
+    uidvalidity: int
+    uidnext: int | None = None
+    highestmodseq: int | None = None
+    role: str | None = None
+    synced_at: str | None = None
+
+
+@dataclass(frozen=True)
+class CachedMessage:
+    """One message's cached headers and metadata.
+
+    Attributes:
+        uid: the message's UID in its folder.
+        headers: the raw header block, byte for byte as the server sent it.
+        size: RFC822.SIZE, or None.
+        flags: IMAP flags and keywords (``"\\\\Seen"``, ``"$Junk"``); none may contain
+            white space, which IMAP atoms never do (RFC 3501 section 9, ``atom``).
+        internal_date: INTERNALDATE, or None.
+        modseq: the message's MODSEQ (CONDSTORE), or None.
+        gm_msgid: Gmail's X-GM-MSGID, or None.
+        gm_thrid: Gmail's X-GM-THRID, or None.
+    """
+
+    uid: int
+    headers: bytes
+    size: int | None = None
+    flags: frozenset[str] = frozenset()
+    internal_date: datetime | None = None
+    modseq: int | None = None
+    gm_msgid: int | None = None
+    gm_thrid: int | None = None
+
+
+# SQLite integers are signed 64-bit. X-GM-MSGID and X-GM-THRID are unsigned 64-bit
+# (https://developers.google.com/gmail/imap/imap-extensions), and RFC 4551 allowed MODSEQ
+# up to 2^64-1 before RFC 7162 section 7 cut it to 63 bits. Values from 2^63 up are stored
+# as their two's-complement negative and turned back on the way out; they are only ever
+# compared for equality, which the mapping keeps.
+_U64 = 1 << 64
+_I64_MAX = (1 << 63) - 1
+
+
+def _u64_in(value: int | None) -> int | None:
+    if value is None or value <= _I64_MAX:
+        if value is not None and value < 0:
+            raise ValueError(f"{value} is negative; IMAP mod-sequences and Gmail ids are not")
+        return value
+    if value >= _U64:
+        raise ValueError(f"{value} does not fit in 64 bits")
+    return value - _U64
+
+
+def _u64_out(value: int | None) -> int | None:
+    if value is None or value >= 0:
+        return value
+    return value + _U64
+
+
+def _flags_in(flags: frozenset[str]) -> str:
+    # Sorted, so one set of flags is always the same text.
+    text = " ".join(sorted(flags))
+    if len(text.split()) != len(flags):
+        raise ValueError(f"IMAP flags must be non-empty and free of white space: {sorted(flags)!r}")
+    return text
+
+
+def _flags_out(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _date_in(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date_out(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+_FOLDER_COLUMNS = "account, folder, uidvalidity, uidnext, highestmodseq, role, synced_at"
+_MESSAGE_COLUMNS = "uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid"
+
+
+def _folder_out(row: tuple) -> FolderState:
+    account, folder, uidvalidity, uidnext, highestmodseq, role, synced_at = row
+    return FolderState(account, folder, uidvalidity, uidnext, _u64_out(highestmodseq), role, synced_at)
+
+
+def _message_out(row: tuple) -> CachedMessage:
+    uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid = row
+    return CachedMessage(
+        uid=uid,
+        headers=bytes(headers),
+        size=size,
+        flags=_flags_out(flags),
+        internal_date=_date_out(internal_date),
+        modseq=_u64_out(modseq),
+        gm_msgid=_u64_out(gm_msgid),
+        gm_thrid=_u64_out(gm_thrid),
+    )
+
+
+def _message_in(account: str, folder: str, message: CachedMessage) -> tuple:
+    return (
+        account,
+        folder,
+        message.uid,
+        # sqlite3 stores bytes as a BLOB untouched; a str would be stored as TEXT.
+        bytes(message.headers),
+        message.size,
+        _flags_in(message.flags),
+        _date_in(message.internal_date),
+        _u64_in(message.modseq),
+        _u64_in(message.gm_msgid),
+        _u64_in(message.gm_thrid),
+    )
+
+
+def get_folder(store: Store, account: str, folder: str) -> FolderState | None:
+    """Return the saved state of *folder*, or None when it was never synced.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        row = conn.execute(
+            f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE account = ? AND folder = ?", (account, folder)
+        ).fetchone()
+    return None if row is None else _folder_out(row)
+
+
+def list_folders(store: Store, account: str) -> list[FolderState]:
+    """Return the saved state of every folder of *account*, ordered by folder name.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        rows = conn.execute(
+            f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE account = ? ORDER BY folder", (account,)
+        ).fetchall()
+    return [_folder_out(row) for row in rows]
+
+
+def save_folder(store: Store, state: FolderState) -> None:
+    """Insert or update the state of a folder; its cached messages stay.
+
+    When the stored UIDVALIDITY differs from ``state.uidvalidity``, the folder's cached
+    messages are dropped in the same transaction: a new UIDVALIDITY means every old UID
+    may now name another message (RFC 3501 section 2.3.1.1). `reset_folder` says so
+    explicitly and is the clearer call.
+
+    Raises:
+        ValueError: ``highestmodseq`` is negative or wider than 64 bits.
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    highestmodseq = _u64_in(state.highestmodseq)
+    with store.transaction() as conn:
+        conn.execute(
+            "DELETE FROM messages WHERE account = ? AND folder = ? AND EXISTS ("
+            " SELECT 1 FROM folders WHERE account = ? AND folder = ? AND uidvalidity != ?)",
+            (state.account, state.folder, state.account, state.folder, state.uidvalidity),
+        )
+        # An upsert, never INSERT OR REPLACE: REPLACE deletes the old row, and the
+        # ON DELETE CASCADE would take the folder's whole cache with it.
+        conn.execute(
+            f"INSERT INTO folders ({_FOLDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (account, folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, "
+            "uidnext = excluded.uidnext, highestmodseq = excluded.highestmodseq, "
+            "role = excluded.role, synced_at = excluded.synced_at",
+            (
+                state.account,
+                state.folder,
+                state.uidvalidity,
+                state.uidnext,
+                highestmodseq,
+                state.role,
+                state.synced_at,
+            ),
+        )
+
+
+def reset_folder(store: Store, account: str, folder: str, uidvalidity: int) -> FolderState:
+    """Start a folder over under a new UIDVALIDITY.
+
+    Drops the folder's cached messages and forgets UIDNEXT, HIGHESTMODSEQ and the sync
+    time; the role stays. A folder not in the store yet is added.
+
+    Returns:
+        The folder's new state.
+
+    Raises:
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM messages WHERE account = ? AND folder = ?", (account, folder))
+        conn.execute(
+            "INSERT INTO folders (account, folder, uidvalidity) VALUES (?, ?, ?) "
+            "ON CONFLICT (account, folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, "
+            "uidnext = NULL, highestmodseq = NULL, synced_at = NULL",
+            (account, folder, uidvalidity),
+        )
+        row = conn.execute(
+            f"SELECT {_FOLDER_COLUMNS} FROM folders WHERE account = ? AND folder = ?", (account, folder)
+        ).fetchone()
+    return _folder_out(row)
+
+
+def put_messages(store: Store, account: str, folder: str, messages: Iterable[CachedMessage]) -> int:
+    """Insert or replace cached messages, all in one transaction.
+
+    *messages* is consumed lazily (one ``executemany``), so a generator over a FETCH
+    response is never held as a list. A message whose UID is cached already is
+    overwritten. An error in any message leaves none of them written.
+
+    Returns:
+        The number of messages written.
+
+    Raises:
+        LookupError: the folder is not in the store (`save_folder` or `reset_folder`
+            comes first, so its UIDVALIDITY is known).
+        ValueError: a message has a flag with white space, or an id wider than 64 bits.
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    with store.transaction() as conn:
+        known = conn.execute("SELECT 1 FROM folders WHERE account = ? AND folder = ?", (account, folder)).fetchone()
+        if known is None:
+            raise LookupError(f"folder {folder!r} of account {account!r} is not in the store; save it first")
+        cursor = conn.executemany(
+            f"INSERT INTO messages (account, folder, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (account, folder, uid) DO UPDATE SET headers = excluded.headers, "
+            "size = excluded.size, flags = excluded.flags, internal_date = excluded.internal_date, "
+            "modseq = excluded.modseq, gm_msgid = excluded.gm_msgid, gm_thrid = excluded.gm_thrid",
+            (_message_in(account, folder, message) for message in messages),
+        )
+        return max(cursor.rowcount, 0)
+
+
+def update_flags(
+    store: Store, account: str, folder: str, changes: Iterable[tuple[int, frozenset[str], int | None]]
+) -> int:
+    """Replace the flags (and MODSEQ) of cached messages, in one transaction.
+
+    Args:
+        changes: ``(uid, flags, modseq)`` per message, as a ``FETCH (FLAGS MODSEQ)``
+            or ``CHANGEDSINCE`` answer gives them. A modseq of None keeps the cached one
+            (servers without CONDSTORE send none).
+
+    Returns:
+        The number of cached messages changed; UIDs not in the cache are skipped.
+
+    Raises:
+        ValueError: a flag has white space, or a modseq is wider than 64 bits.
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    with store.transaction() as conn:
+        cursor = conn.executemany(
+            "UPDATE messages SET flags = ?, modseq = coalesce(?, modseq) "
+            "WHERE account = ? AND folder = ? AND uid = ?",
+            ((_flags_in(flags), _u64_in(modseq), account, folder, uid) for uid, flags, modseq in changes),
+        )
+        return max(cursor.rowcount, 0)
+
+
+def delete_messages(store: Store, account: str, folder: str, uids: Iterable[int]) -> int:
+    """Forget expunged messages.
+
+    Returns:
+        The number of cached messages deleted; UIDs not in the cache are skipped.
+
+    Raises:
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    with store.transaction() as conn:
+        cursor = conn.executemany(
+            "DELETE FROM messages WHERE account = ? AND folder = ? AND uid = ?",
+            ((account, folder, uid) for uid in uids),
+        )
+        return max(cursor.rowcount, 0)
+
+
+def cached_uids(store: Store, account: str, folder: str) -> set[int]:
+    """Return the UIDs cached for *folder* (empty for an unknown folder).
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        rows = conn.execute("SELECT uid FROM messages WHERE account = ? AND folder = ?", (account, folder))
+        return {uid for (uid,) in rows}
+
+
+def iter_messages(store: Store, account: str, folder: str) -> Iterator[CachedMessage]:
+    """Yield the cached messages of *folder* in UID order, one row at a time.
+
+    Rows are read as the iterator advances, so 100,000 cached messages never sit in
+    memory at once. Writes to the same store between two steps are allowed; whether
+    the iteration sees them is up to SQLite.
+
+    Yields:
+        `CachedMessage` objects, lowest UID first.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        cursor = conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE account = ? AND folder = ? ORDER BY uid",
+            (account, folder),
+        )
+        try:
+            for row in cursor:
+                yield _message_out(row)
+        finally:
+            # An abandoned iteration must not keep its read snapshot open: in WAL mode
+            # that stops checkpoints and the -wal file grows (https://sqlite.org/wal.html).
+            cursor.close()
+
+
+def count_messages(store: Store, account: str, folder: str) -> int:
+    """Return how many messages of *folder* are cached.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM messages WHERE account = ? AND folder = ?", (account, folder)
+        ).fetchone()
+    return int(count)
+
+
+def remove_folder(store: Store, account: str, folder: str) -> bool:
+    """Forget a folder deleted on the server, with its cached messages.
+
+    Returns:
+        True when the folder was in the store.
+
+    Raises:
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    with store.transaction() as conn:
+        # The messages go with it: ON DELETE CASCADE.
+        cursor = conn.execute("DELETE FROM folders WHERE account = ? AND folder = ?", (account, folder))
+        return cursor.rowcount > 0
+
+
+def remove_account(store: Store, account: str) -> int:
+    """Forget every folder of *account* and their cached messages.
+
+    Returns:
+        The number of folders removed.
+
+    Raises:
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    with store.transaction() as conn:
+        cursor = conn.execute("DELETE FROM folders WHERE account = ?", (account,))
+        return max(cursor.rowcount, 0)

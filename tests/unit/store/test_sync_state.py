@@ -1,0 +1,334 @@
+"""Sync state and header cache: what the IMAP source stores and gets back."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from types import GeneratorType
+
+import pytest
+
+from ghostscan.store import (
+    CachedMessage,
+    FolderState,
+    cached_uids,
+    count_messages,
+    delete_messages,
+    get_folder,
+    iter_messages,
+    list_folders,
+    open_store,
+    put_messages,
+    remove_account,
+    remove_folder,
+    reset_folder,
+    save_folder,
+    update_flags,
+)
+
+ANNA = "anna@example.com"
+BERT = "bert@example.org"
+BERLIN = timezone(timedelta(hours=1))
+
+
+@pytest.fixture
+def store(tmp_path):
+    with open_store(tmp_path / "store.sqlite") as opened:
+        yield opened
+
+
+def headers(uid: int) -> bytes:
+    return (
+        b"From: Hans M\xfcller <hans@mueller-bau.de>\r\n"  # Latin-1, not UTF-8
+        b"Subject: =?utf-8?q?Angebot_Nr=2E?= " + str(uid).encode() + b"\r\n"
+        b"X-Raw: \x00\x01\xfe\xff\x80\r\n"
+        b"Message-ID: <" + str(uid).encode() + b"@mueller-bau.de>\r\n\r\n"
+    )
+
+
+def message(uid: int, **changes) -> CachedMessage:
+    base = CachedMessage(
+        uid=uid,
+        headers=headers(uid),
+        size=2048 + uid,
+        flags=frozenset({"\\Seen", "$Junk"}),
+        internal_date=datetime(2024, 3, 4, 10, 0, tzinfo=BERLIN) + timedelta(minutes=uid),
+        modseq=1000 + uid,
+        gm_msgid=1278455344230334865 + uid,
+        gm_thrid=1278455344230334865,
+    )
+    return replace(base, **changes)
+
+
+def inbox(store, uids=range(1, 6), account=ANNA, folder="INBOX", uidvalidity=7) -> None:
+    save_folder(store, FolderState(account, folder, uidvalidity=uidvalidity, uidnext=max(uids) + 1, role="inbox"))
+    put_messages(store, account, folder, (message(uid) for uid in uids))
+
+
+def test_folder_state_round_trip(store):
+    state = FolderState(
+        account=ANNA,
+        folder="[Gmail]/Spam",
+        uidvalidity=600_000_001,
+        uidnext=4242,
+        highestmodseq=987654321,
+        role="junk",
+        synced_at="2026-11-20T18:00:00+00:00",
+    )
+
+    save_folder(store, state)
+
+    assert get_folder(store, ANNA, "[Gmail]/Spam") == state
+    assert get_folder(store, ANNA, "INBOX") is None
+    assert get_folder(store, BERT, "[Gmail]/Spam") is None
+
+
+def test_list_folders_per_account_by_name(store):
+    for account, folder in [(ANNA, "Sent"), (ANNA, "INBOX"), (BERT, "INBOX"), (ANNA, "Archiv/2024")]:
+        save_folder(store, FolderState(account, folder, uidvalidity=1))
+
+    assert [s.folder for s in list_folders(store, ANNA)] == ["Archiv/2024", "INBOX", "Sent"]
+    assert [s.folder for s in list_folders(store, BERT)] == ["INBOX"]
+    assert list_folders(store, "nobody@example.net") == []
+
+
+def test_saving_a_folder_again_keeps_its_cache(store):
+    inbox(store)
+
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7, uidnext=9, highestmodseq=2000))
+
+    assert get_folder(store, ANNA, "INBOX").uidnext == 9
+    assert count_messages(store, ANNA, "INBOX") == 5
+
+
+def test_saving_a_folder_under_a_new_uidvalidity_drops_its_cache(store):
+    inbox(store)
+
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=8, uidnext=3))
+
+    assert count_messages(store, ANNA, "INBOX") == 0
+    assert get_folder(store, ANNA, "INBOX").uidvalidity == 8
+
+
+def test_uidvalidity_reset_drops_the_cache(store):
+    inbox(store)
+    inbox(store, folder="Sent")
+    synced = replace(get_folder(store, ANNA, "INBOX"), highestmodseq=5000, synced_at="2026-11-20T18:00:00+00:00")
+    save_folder(store, synced)
+
+    state = reset_folder(store, ANNA, "INBOX", uidvalidity=8)
+
+    assert state == FolderState(ANNA, "INBOX", uidvalidity=8, role="inbox")
+    assert get_folder(store, ANNA, "INBOX") == state
+    assert cached_uids(store, ANNA, "INBOX") == set()
+    assert list(iter_messages(store, ANNA, "INBOX")) == []
+    assert count_messages(store, ANNA, "Sent") == 5  # other folders keep theirs
+
+
+def test_reset_of_an_unknown_folder_adds_it(store):
+    assert reset_folder(store, ANNA, "Junk", uidvalidity=3) == FolderState(ANNA, "Junk", uidvalidity=3)
+    assert put_messages(store, ANNA, "Junk", [message(1)]) == 1
+
+
+def test_messages_round_trip_byte_for_byte(store):
+    originals = [message(uid) for uid in (3, 1, 2)]
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7))
+
+    written = put_messages(store, ANNA, "INBOX", originals)
+
+    assert written == 3
+    back = list(iter_messages(store, ANNA, "INBOX"))
+    assert back == sorted(originals, key=lambda m: m.uid)
+    assert back[0].headers == headers(1)
+    assert type(back[0].headers) is bytes
+    assert back[0].internal_date.utcoffset() == timedelta(hours=1)
+
+
+def test_empty_and_missing_values_round_trip(store):
+    bare = CachedMessage(uid=9, headers=b"")
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7))
+
+    put_messages(store, ANNA, "INBOX", [bare])
+
+    assert list(iter_messages(store, ANNA, "INBOX")) == [bare]
+
+
+def test_unsigned_64_bit_ids_round_trip(store):
+    # Gmail's X-GM-MSGID is unsigned 64-bit; SQLite integers are signed.
+    big = message(1, gm_msgid=2**64 - 1, gm_thrid=2**63, modseq=2**63 + 5)
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7, highestmodseq=2**64 - 2))
+
+    put_messages(store, ANNA, "INBOX", [big])
+
+    assert list(iter_messages(store, ANNA, "INBOX")) == [big]
+    assert get_folder(store, ANNA, "INBOX").highestmodseq == 2**64 - 2
+
+
+def test_ids_wider_than_64_bits_are_refused(store):
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7))
+    with pytest.raises(ValueError, match="64 bits"):
+        put_messages(store, ANNA, "INBOX", [message(1, gm_msgid=2**64)])
+
+
+def test_putting_a_cached_uid_again_overwrites_it(store):
+    inbox(store)
+
+    put_messages(store, ANNA, "INBOX", [message(2, headers=b"Subject: new\r\n\r\n", flags=frozenset())])
+
+    by_uid = {m.uid: m for m in iter_messages(store, ANNA, "INBOX")}
+    assert by_uid[2].headers == b"Subject: new\r\n\r\n"
+    assert by_uid[2].flags == frozenset()
+    assert len(by_uid) == 5
+
+
+def test_messages_of_an_unknown_folder_are_refused(store):
+    with pytest.raises(LookupError, match="'INBOX' of account 'anna@example.com' is not in the store"):
+        put_messages(store, ANNA, "INBOX", [message(1)])
+    assert count_messages(store, ANNA, "INBOX") == 0
+
+
+def test_one_bad_message_leaves_the_whole_batch_unwritten(store):
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7))
+    batch = [message(1), message(2), message(3, flags=frozenset({"\\Seen", "two words"}))]
+
+    with pytest.raises(ValueError, match="white space"):
+        put_messages(store, ANNA, "INBOX", batch)
+
+    assert count_messages(store, ANNA, "INBOX") == 0
+
+
+def test_put_and_folder_state_in_one_transaction(store):
+    save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7, uidnext=1))
+
+    with pytest.raises(ConnectionResetError):
+        with store.transaction():
+            put_messages(store, ANNA, "INBOX", [message(1), message(2)])
+            save_folder(store, FolderState(ANNA, "INBOX", uidvalidity=7, uidnext=3))
+            raise ConnectionResetError("server went away")
+
+    assert count_messages(store, ANNA, "INBOX") == 0
+    assert get_folder(store, ANNA, "INBOX").uidnext == 1
+
+
+def test_update_flags(store):
+    inbox(store)
+
+    changed = update_flags(
+        store,
+        ANNA,
+        "INBOX",
+        [
+            (1, frozenset({"\\Seen", "\\Answered"}), 3001),
+            (2, frozenset(), None),  # no CONDSTORE: the cached MODSEQ stays
+            (99, frozenset({"\\Seen"}), 3002),  # not cached: skipped
+        ],
+    )
+
+    by_uid = {m.uid: m for m in iter_messages(store, ANNA, "INBOX")}
+    assert changed == 2
+    assert (by_uid[1].flags, by_uid[1].modseq) == (frozenset({"\\Seen", "\\Answered"}), 3001)
+    assert (by_uid[2].flags, by_uid[2].modseq) == (frozenset(), 1002)
+    assert by_uid[1].headers == headers(1)
+    assert by_uid[3] == message(3)
+
+
+def test_expunged_messages_disappear(store):
+    inbox(store, uids=range(1, 11))
+
+    deleted = delete_messages(store, ANNA, "INBOX", [2, 4, 6, 99])
+
+    assert deleted == 3
+    assert cached_uids(store, ANNA, "INBOX") == {1, 3, 5, 7, 8, 9, 10}
+    assert count_messages(store, ANNA, "INBOX") == 7
+    assert [m.uid for m in iter_messages(store, ANNA, "INBOX")] == [1, 3, 5, 7, 8, 9, 10]
+
+
+def test_accounts_and_folders_do_not_mix(store):
+    inbox(store, uids=[1, 2, 3])
+    inbox(store, uids=[1, 2], account=BERT)
+    inbox(store, uids=[7], folder="Junk")
+
+    delete_messages(store, BERT, "INBOX", [1])
+
+    assert cached_uids(store, ANNA, "INBOX") == {1, 2, 3}
+    assert cached_uids(store, BERT, "INBOX") == {2}
+    assert cached_uids(store, ANNA, "Junk") == {7}
+    assert cached_uids(store, ANNA, "Sent") == set()
+
+
+def test_iter_messages_streams_in_uid_order(store):
+    uids = list(range(1, 2001))
+    random.Random(7).shuffle(uids)
+    inbox(store, uids=uids)
+
+    stream = iter_messages(store, ANNA, "INBOX")
+
+    assert isinstance(stream, GeneratorType)
+    assert next(stream).uid == 1
+    # A write between two steps (flags seen while reading the cache) is allowed.
+    update_flags(store, ANNA, "INBOX", [(1500, frozenset({"\\Flagged"}), None)])
+    rest = [m.uid for m in stream]
+    assert rest == list(range(2, 2001))
+
+
+def test_abandoned_iteration_does_not_hold_the_store(tmp_path):
+    path = tmp_path / "store.sqlite"
+    with open_store(path) as writer:
+        inbox(writer, uids=range(1, 100))
+        stream = iter_messages(writer, ANNA, "INBOX")
+        next(stream)
+        stream.close()
+        # The read snapshot is gone: a checkpoint can move every WAL frame into the file.
+        busy, _, _ = writer.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        assert busy == 0
+        assert (tmp_path / "store.sqlite-wal").stat().st_size == 0
+
+
+def test_bulk_batch_round_trips(store):
+    save_folder(store, FolderState(ANNA, "[Gmail]/All Mail", uidvalidity=11))
+    batch = (message(uid, headers=headers(uid) + bytes([uid % 256]) * 1500) for uid in range(1, 5001))
+
+    assert put_messages(store, ANNA, "[Gmail]/All Mail", batch) == 5000
+
+    assert count_messages(store, ANNA, "[Gmail]/All Mail") == 5000
+    assert cached_uids(store, ANNA, "[Gmail]/All Mail") == set(range(1, 5001))
+    for cached in iter_messages(store, ANNA, "[Gmail]/All Mail"):
+        assert cached.headers == headers(cached.uid) + bytes([cached.uid % 256]) * 1500
+
+
+def test_remove_folder_takes_its_messages(store):
+    inbox(store)
+    inbox(store, folder="Sent")
+
+    assert remove_folder(store, ANNA, "INBOX") is True
+    assert remove_folder(store, ANNA, "INBOX") is False
+
+    assert get_folder(store, ANNA, "INBOX") is None
+    assert count_messages(store, ANNA, "INBOX") == 0
+    assert count_messages(store, ANNA, "Sent") == 5
+    # Nothing of the removed folder is left behind in the table either.
+    (orphans,) = store.connection.execute("SELECT count(*) FROM messages WHERE folder = 'INBOX'").fetchone()
+    assert orphans == 0
+
+
+def test_remove_account(store):
+    inbox(store)
+    inbox(store, folder="Junk")
+    inbox(store, account=BERT)
+
+    assert remove_account(store, ANNA) == 2
+
+    assert list_folders(store, ANNA) == []
+    assert count_messages(store, ANNA, "Junk") == 0
+    assert count_messages(store, BERT, "INBOX") == 5
+
+
+def test_cache_survives_reopening(tmp_path):
+    path = tmp_path / "store.sqlite"
+    with open_store(path) as first:
+        inbox(first)
+
+    with open_store(path) as second:
+        assert [m.uid for m in iter_messages(second, ANNA, "INBOX")] == [1, 2, 3, 4, 5]
+        assert get_folder(second, ANNA, "INBOX").uidnext == 6
