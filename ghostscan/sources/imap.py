@@ -2,8 +2,9 @@
 
 Headers first: one batched ``UID FETCH`` of just the header fields ghostscan decides on
 (plus FLAGS, INTERNALDATE, RFC822.SIZE), stored in the local store; bodies only when a
-decision needs them, size-capped. A second run asks each folder's STATUS and fetches
-only what changed — with CONDSTORE an unchanged folder costs no SELECT and no FETCH.
+decision needs them, size-capped, and kept in the store too. A second run asks each
+folder's STATUS and fetches only what changed — with CONDSTORE an unchanged folder costs
+no SELECT and no FETCH.
 
 Read-only by construction: folders are opened with EXAMINE (``select_folder(readonly=True)``)
 and bodies fetched with ``BODY.PEEK``, so no flag changes; this module sends no STORE,
@@ -429,16 +430,21 @@ class ImapSource:
 
     def _loader(self, folder: str, uid: int) -> Callable[[], bytes]:
         item = b"BODY.PEEK[]<0.%d>" % BODY_LIMIT
+        account = self.account.name
 
         def load() -> bytes:
+            cached = sync_state.get_body(self.store, account, folder, uid)
+            if cached is not None:
+                return cached
             try:
                 response = self.session.call("FETCH", lambda c: c.fetch([uid], [item]), folder=folder)
             except NetworkError as exc:
                 raise OSError(str(exc)) from None
-            data = response.get(uid, {})
-            for key, value in data.items():
+            for key, value in response.get(uid, {}).items():
                 if isinstance(key, bytes) and key.startswith(b"BODY[]"):
-                    return value or b""
+                    body = value or b""
+                    sync_state.put_body(self.store, account, folder, uid, body)
+                    return body
             raise OSError(f"message {folder}/{uid} is no longer on the server")
 
         return load

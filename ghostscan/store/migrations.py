@@ -112,8 +112,27 @@ def _create_folders_and_messages(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _add_bodies(conn: sqlite3.Connection) -> None:
+    # The first part of a body, for the few messages whose kind needs their text
+    # (bounces, auto-replies). Kept so a re-run of an unchanged mailbox sends no FETCH at
+    # all; it goes when its message goes (cascade), e.g. on expunge or UIDVALIDITY change.
+    conn.execute(
+        """
+        CREATE TABLE bodies (
+            account TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            uid INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (account, folder, uid),
+            FOREIGN KEY (account, folder, uid) REFERENCES messages (account, folder, uid) ON DELETE CASCADE
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("create_folders_and_messages", _create_folders_and_messages),
+    Migration("add_bodies", _add_bodies),
 )
 """Every migration ghostscan knows, in the order they are applied."""
 

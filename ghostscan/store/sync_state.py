@@ -427,3 +427,40 @@ def remove_account(store: Store, account: str) -> int:
     with store.transaction() as conn:
         cursor = conn.execute("DELETE FROM folders WHERE account = ?", (account,))
         return max(cursor.rowcount, 0)
+
+
+def list_accounts(store: Store) -> list[str]:
+    """Return the names of the accounts that have folders in the store, sorted.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        return [row[0] for row in conn.execute("SELECT DISTINCT account FROM folders ORDER BY account")]
+
+
+def get_body(store: Store, account: str, folder: str, uid: int) -> bytes | None:
+    """Return the cached start of a message's body (see `put_body`), or None.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        row = conn.execute(
+            "SELECT body FROM bodies WHERE account = ? AND folder = ? AND uid = ?", (account, folder, uid)
+        ).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def put_body(store: Store, account: str, folder: str, uid: int, body: bytes) -> None:
+    """Cache the (size-capped) bytes fetched for a message whose kind needed its text.
+
+    Raises:
+        StoreError: SQLite failed, or the message is not cached (foreign key).
+    """
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO bodies (account, folder, uid, body) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (account, folder, uid) DO UPDATE SET body = excluded.body",
+            (account, folder, uid, body),
+        )

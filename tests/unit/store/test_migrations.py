@@ -13,7 +13,7 @@ from ghostscan.store import MIGRATIONS, Migration, StoreError, open_store
 from ghostscan.store.migrations import apply_migrations, pending_migrations
 
 AS_OF = datetime(2026, 11, 20, 18, 0, tzinfo=timezone.utc)
-FIRST = "create_folders_and_messages"
+CURRENT = [m.name for m in MIGRATIONS]
 
 
 def tables(path) -> set[str]:
@@ -47,14 +47,15 @@ def test_fresh_store_is_migrated_and_records_it(tmp_path):
     with open_store(path, now=lambda: AS_OF) as store:
         applied = store.applied_migrations()
 
-    assert [(m.name, m.applied_at) for m in applied] == [(FIRST, "2026-11-20T18:00:00+00:00")]
+    assert [(m.name, m.applied_at) for m in applied] == [(name, "2026-11-20T18:00:00+00:00") for name in CURRENT]
     assert {"folders", "messages", "migrations"} <= tables(path)
-    assert user_version(path) == len(MIGRATIONS) == 1
+    assert user_version(path) == len(MIGRATIONS) == len(CURRENT) >= 2
+    assert CURRENT[:2] == ["create_folders_and_messages", "add_bodies"]
 
 
 def test_sqlite_clock_when_no_clock_is_given(tmp_path):
     with open_store(tmp_path / "store.sqlite") as store:
-        (applied,) = store.applied_migrations()
+        applied = store.applied_migrations()[0]
     recorded = datetime.fromisoformat(applied.applied_at)
     assert recorded.tzinfo is not None
     assert recorded.year >= 2024
@@ -70,8 +71,8 @@ def test_reopening_applies_nothing_twice(tmp_path):
         applied = store.applied_migrations()
         assert apply_migrations(store.connection, path) == []
 
-    assert [(m.name, m.applied_at) for m in applied] == [(FIRST, "2026-11-20T18:00:00+00:00")]
-    assert user_version(path) == 1
+    assert [(m.name, m.applied_at) for m in applied] == [(name, "2026-11-20T18:00:00+00:00") for name in CURRENT]
+    assert user_version(path) == len(CURRENT)
 
 
 def test_new_migration_is_applied_once_on_the_next_open(tmp_path):
@@ -85,9 +86,9 @@ def test_new_migration_is_applied_once_on_the_next_open(tmp_path):
     with open_store(path, migrations=newer):
         pass
 
-    assert names == [FIRST, "add_notes"]
+    assert names == [*CURRENT, "add_notes"]
     assert "notes" in tables(path)
-    assert user_version(path) == 2
+    assert user_version(path) == len(CURRENT) + 1
 
 
 def test_failing_migration_rolls_back_and_stays_pending(tmp_path):
@@ -102,7 +103,7 @@ def test_failing_migration_rolls_back_and_stays_pending(tmp_path):
     assert str(caught.value) == f"store {path}: migration 'add_half_done' failed: no such table: no_such_table"
     assert "half_done" not in tables(path)  # the half that ran is rolled back
     assert "notes" not in tables(path)  # and nothing after it ran
-    assert user_version(path) == 1
+    assert user_version(path) == len(CURRENT)
     conn = sqlite3.connect(path)
     try:
         assert [m.name for m in pending_migrations(conn, failing)] == ["add_half_done", "add_notes"]
@@ -112,8 +113,8 @@ def test_failing_migration_rolls_back_and_stays_pending(tmp_path):
     fixed = (*MIGRATIONS, Migration("add_half_done", lambda c: c.execute("CREATE TABLE half_done (x)")))
     fixed = (*fixed, Migration("add_notes", add_notes))
     with open_store(path, migrations=fixed) as store:
-        assert [m.name for m in store.applied_migrations()] == [FIRST, "add_half_done", "add_notes"]
-    assert user_version(path) == 3
+        assert [m.name for m in store.applied_migrations()] == [*CURRENT, "add_half_done", "add_notes"]
+    assert user_version(path) == len(CURRENT) + 2
 
 
 def test_failing_first_migration_leaves_an_empty_store_that_migrates_later(tmp_path):
@@ -124,7 +125,7 @@ def test_failing_first_migration_leaves_an_empty_store_that_migrates_later(tmp_p
     assert user_version(path) == 0
 
     with open_store(path) as store:
-        assert [m.name for m in store.applied_migrations()] == [FIRST]
+        assert [m.name for m in store.applied_migrations()] == CURRENT
 
 
 def test_migration_raising_a_bug_rolls_back_and_propagates(tmp_path):
@@ -138,7 +139,7 @@ def test_migration_raising_a_bug_rolls_back_and_propagates(tmp_path):
         open_store(path, migrations=(*MIGRATIONS, Migration("buggy", buggy)))
 
     assert "half_done" not in tables(path)
-    assert user_version(path) == 1
+    assert user_version(path) == len(CURRENT)
 
 
 def test_store_from_a_newer_ghostscan_is_refused(tmp_path):
@@ -210,4 +211,4 @@ def test_migration_applied_meanwhile_by_another_run_is_not_applied_again(tmp_pat
 
     assert waited >= 0.25  # it saw "add_notes" pending and waited for the lock
     assert runs == []  # then found it applied and did not run it again
-    assert names == [FIRST, "add_notes"]
+    assert names == [*CURRENT, "add_notes"]
