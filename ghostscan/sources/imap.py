@@ -231,6 +231,23 @@ class ImapSession:
         raise AssertionError("unreachable")
 
 
+def _fetch_changed_flags(client: Any, modseq: int) -> dict[int, dict[bytes, Any]]:
+    """``UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq)`` (RFC 7162 §3.1.4).
+
+    imapclient 4's `fetch` keeps only the UIDs it was given as numbers and so drops every
+    answer to a ``1:*`` range; this sends the same command through its protocol object
+    and parses the answer with its own parser.
+    """
+    from imapclient.response_parser import parse_fetch_response
+
+    imap = client._imap
+    tag = imap._command("UID", "FETCH", "1:*", "(FLAGS)", f"(CHANGEDSINCE {modseq})")
+    typ, data = imap._command_complete("FETCH", tag)
+    client._checkok("fetch", typ, data)
+    typ, data = imap._untagged_response(typ, data, "FETCH")
+    return parse_fetch_response(data, client.normalise_times, True)
+
+
 def _close_quietly(client: Any) -> None:
     try:
         client.shutdown()
@@ -399,11 +416,8 @@ class ImapSource:
             sync_state.put_messages(self.store, account, name, (self._cached(uid, data) for uid, data in response.items()))
             self.fetched_headers += len(response)
         if condstore and state is not None and state.highestmodseq and modseq != state.highestmodseq and have - gone:
-            changed = self.session.call(
-                "FETCH",
-                lambda c: c.fetch("1:*", [b"FLAGS"], modifiers=[f"CHANGEDSINCE {state.highestmodseq}"]),
-                folder=name,
-            )
+            since = state.highestmodseq
+            changed = self.session.call("FETCH", lambda c: _fetch_changed_flags(c, since), folder=name)
             sync_state.update_flags(
                 self.store,
                 account,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from servers import missing_server
 from servers.cutting_proxy import CuttingProxy
 from servers.dovecot import Dovecot, DovecotUser, find_dovecot
 
@@ -44,7 +45,7 @@ def dovecot() -> Iterator[Dovecot]:
     """The session's Dovecot with `ANNA` and `BERTA`; skips when Dovecot is not installed."""
     binary = find_dovecot()
     if binary is None:
-        pytest.skip("dovecot is not installed: sh scripts/test.sh installs it (apt-get install dovecot-imapd)")
+        missing_server("dovecot is not installed: sh scripts/test.sh installs it (apt-get install dovecot-imapd)")
     # A short /tmp path, not tmp_path: Dovecot's unix sockets live under it (108-byte limit)
     # and, when run as root, the mail user nobody must be able to reach it.
     base_dir = Path(tempfile.mkdtemp(prefix="gs-dc-", dir="/tmp"))

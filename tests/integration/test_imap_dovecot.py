@@ -1,0 +1,310 @@
+"""The IMAP source against a real Dovecot: same verdicts as the local source, read-only,
+incremental, and robust against servers that drop or hang.
+
+A Dovecot of its own for this module (the session one is shared): every user holds the demo
+mailbox samples/mailbox, loaded by APPEND.
+
+* ``anna``: English folder names with SPECIAL-USE flags; only read, never changed.
+* ``berta``: German folder names ("Gesendete Elemente", "Spamverdacht") and no flags.
+* ``carla``: like anna, for the tests that change the mailbox (new mail, UIDVALIDITY, expunge).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+from servers import missing_server
+from servers.cutting_proxy import CuttingProxy
+from servers.dovecot import Dovecot, DovecotUser, find_dovecot
+
+from ghostscan.environment import Environment
+from ghostscan.errors import NetworkError
+from ghostscan.pipeline import scan
+from ghostscan.settings import settings_from_mapping
+from ghostscan.sources import imap as imap_module
+from ghostscan.sources.imap import ImapSession, ImapSource
+from ghostscan.sources.maildir import MaildirSource
+from ghostscan.status import ExitStatus
+from ghostscan.store import sync_state
+from ghostscan.store.db import open_store
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+AS_OF = datetime(2026, 11, 20, 23, 59, tzinfo=timezone.utc)
+PASSWORDS = {"anna": "secret", "berta": "geheim", "carla": "s3cret"}
+ENGLISH = {"Sent": "\\Sent", "Junk": "\\Junk", "Archiv": None, "Kunden/Mueller Bau": None}
+GERMAN = {"Sent": "Gesendete Elemente", "Junk": "Spamverdacht", "Archiv": "Archiv", "Kunden/Mueller Bau": "Kunden/Mueller Bau"}
+
+
+def _load_samples(server: Dovecot, user: str, names: dict[str, str]) -> int:
+    source = MaildirSource(SAMPLES / "mailbox")
+    loaded = 0
+    for folder in source.folders():
+        target = "INBOX" if folder.name == "INBOX" else names[folder.name]
+        for raw in source.messages(folder):
+            # The DSN is left unread on purpose: fetching its body must not mark it seen.
+            flags = () if b"MAILER-DAEMON" in raw.headers else tuple(raw.flags)
+            server.append(user, target, raw.load(), flags=flags, internal_date=raw.internal_date)
+            loaded += 1
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def server():
+    if find_dovecot() is None:
+        missing_server("dovecot is not installed: sh scripts/test.sh installs it (apt-get install dovecot-imapd)")
+    base = Path(tempfile.mkdtemp(prefix="gs-im-", dir="/tmp"))
+    users = [
+        DovecotUser("anna", PASSWORDS["anna"], folders=ENGLISH),
+        DovecotUser("berta", PASSWORDS["berta"], special_use=False, folders={v: None for v in [*GERMAN.values(), "Papierkorb", "Entwürfe"]}),
+        DovecotUser("carla", PASSWORDS["carla"], folders=ENGLISH),
+    ]
+    try:
+        with Dovecot.start(base, users) as dovecot:
+            counts = {
+                "anna": _load_samples(dovecot, "anna", {k: k for k in ENGLISH}),
+                "berta": _load_samples(dovecot, "berta", GERMAN),
+                "carla": _load_samples(dovecot, "carla", {k: k for k in ENGLISH}),
+            }
+            assert len(set(counts.values())) == 1
+            yield dovecot
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def account_config(server: Dovecot, user: str, **overrides) -> dict:
+    config = {
+        "host": server.host,
+        "port": server.port,
+        "security": "starttls",
+        "username": user,
+        "password_env": f"GS_PW_{user.upper()}",
+        "ca_file": str(server.ca_file),
+        "timeout": 5,
+    }
+    config.update(overrides)
+    return {k: v for k, v in config.items() if v is not None}
+
+
+@pytest.fixture
+def config_file(server, tmp_path):
+    """A config with accounts anna, berta, carla and a few broken variants; store in tmp_path."""
+    data = {
+        "store": {"path": str(tmp_path / "store.sqlite")},
+        "accounts": {
+            "anna": account_config(server, "anna"),
+            "berta": account_config(server, "berta"),
+            "carla": account_config(server, "carla"),
+            "anna-tls": account_config(server, "anna", port=server.tls_port, security="tls"),
+            "anna-untrusted": account_config(server, "anna", port=server.tls_port, security="tls", ca_file=None),
+            "wrong": account_config(server, "anna", password_env="GS_WRONG"),
+        },
+    }
+    path = tmp_path / "ghostscan.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+ENVIRON = {"GS_PW_ANNA": "secret", "GS_PW_BERTA": "geheim", "GS_PW_CARLA": "s3cret", "GS_WRONG": "not-the-password"}
+
+
+def audit(run, config_file, *args):
+    return run("--config", str(config_file), "audit", "--as-of", "2026-11-20", "--format", "json", *args, environ=ENVIRON)
+
+
+def verdicts(result) -> dict[str, str]:
+    assert result.code == ExitStatus.OK, result.stderr
+    return {c["id"]: c["verdict"] for c in json.loads(result.stdout)["conversations"]}
+
+
+@pytest.fixture(scope="module")
+def local_verdicts():
+    from ghostscan.pipeline import scan_path
+    from ghostscan.settings import Settings
+
+    result = scan_path(SAMPLES / "mailbox", Settings(), now=AS_OF)
+    return {d.conversation.id: d.verdict.value for d in result.decisions}
+
+
+@pytest.mark.parametrize("account", ["anna", "berta", "anna-tls"])
+def test_imap_gives_exactly_the_verdicts_of_the_local_source(run, config_file, local_verdicts, account):
+    assert verdicts(audit(run, config_file, "--account", account)) == local_verdicts
+    assert len(local_verdicts) == 20
+
+
+def test_german_folder_names_without_special_use_get_their_roles(server, config_file, tmp_path):
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    with open_store(tmp_path / "roles.sqlite") as store:
+        source = ImapSource(settings.account("berta"), store, Environment(environ=ENVIRON))
+        try:
+            roles = {f.name: f.role.value for f in source.folders()}
+        finally:
+            source.close()
+    assert "SPECIAL-USE" not in source.session.capabilities
+    assert roles["Gesendete Elemente"] == "sent"
+    assert roles["Spamverdacht"] == "junk"
+    assert roles["Papierkorb"] == "trash"
+    assert roles["Entwürfe"] == "drafts"
+    assert roles["Archiv"] == "archive"
+
+
+def test_a_full_scan_leaves_every_flag_as_it_was(server, run, config_file):
+    folders = ["INBOX", *ENGLISH]
+    before = {f: server.flags("anna", f) for f in folders}
+    assert any("\\Seen" not in flags for flags in before["INBOX"].values()), "an unread message is needed"
+    verdicts(audit(run, config_file, "--account", "anna"))
+    assert {f: server.flags("anna", f) for f in folders} == before
+
+
+def _scan(settings, name, store, **session):
+    env = Environment(environ=ENVIRON, now=lambda: AS_OF)
+    account = settings.account(name)
+    source = ImapSource(account, store, env, session=ImapSession(account, ENVIRON, **session))
+    try:
+        result = scan(source, settings, now=AS_OF)
+    finally:
+        source.close()
+    return source, {d.conversation.id: d.verdict.value for d in result.decisions}
+
+
+def test_unchanged_second_run_sends_no_fetch(config_file, tmp_path, local_verdicts):
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    with open_store(tmp_path / "second.sqlite") as store:
+        first, got = _scan(settings, "anna", store)
+        assert got == local_verdicts
+        assert first.session.commands["FETCH"] > 0
+        second, again = _scan(settings, "anna", store)
+        synced = len(sync_state.list_folders(store, "anna"))
+    assert again == local_verdicts
+    commands = second.session.commands
+    assert commands["FETCH"] == 0 and commands["EXAMINE"] == 0 and commands["SEARCH"] == 0
+    assert commands["STATUS"] == synced == 5
+    assert sum(commands.values()) == synced + 4  # STARTTLS, LOGIN, ENABLE CONDSTORE and LIST besides
+    assert set(commands) == {"STARTTLS", "LOGIN", "ENABLE", "LIST", "STATUS"}
+
+
+REPLY = b"""From: Daan de Vries <daan@lumencoffee.nl>
+To: Anna Berg <anna@studio-berg.de>
+Subject: Re: Proposal: new website and web shop for Lumen Coffee Roasters
+Date: Thu, 19 Nov 2026 09:12:00 +0100
+Message-ID: <late-reply-{n}@lumencoffee.nl>
+In-Reply-To: <{parent}>
+References: <{parent}>
+
+Sorry for the silence - we would like to go ahead.
+"""
+
+
+LUMEN = "c6196248-7916-4ca8-857f-84d967786eda@studio-berg.de"  # samples: a silent English proposal
+
+
+def test_new_mail_uidvalidity_change_and_expunge_are_picked_up(server, config_file, tmp_path, local_verdicts):
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    assert local_verdicts[LUMEN] == "silent"
+    with open_store(tmp_path / "changes.sqlite") as store:
+        _scan(settings, "carla", store)
+        inbox_before = sync_state.count_messages(store, "carla", "INBOX")
+
+        # New mail: the late reply arrives; only its headers are fetched.
+        server.append("carla", "INBOX", REPLY.replace(b"{n}", b"1").replace(b"{parent}", LUMEN.encode()))
+        source, got = _scan(settings, "carla", store)
+        assert got[LUMEN] == "answered"
+        assert source.fetched_headers == 1
+        assert sync_state.count_messages(store, "carla", "INBOX") == inbox_before + 1
+
+        # UIDVALIDITY changes (folder re-created): that folder is fetched again, nothing else.
+        junk = server.count("carla", "Junk")
+        server.recreate_folder("carla", "Junk")
+        source, got = _scan(settings, "carla", store)
+        assert source.fetched_headers == junk == 4
+        assert got[LUMEN] == "answered"
+        assert {k: v for k, v in got.items() if k != LUMEN} == {k: v for k, v in local_verdicts.items() if k != LUMEN}
+
+        # Expunge: the late reply goes away again, and so does its cache entry.
+        with server.session("carla") as client:
+            client.select("INBOX")
+            typ, data = client.uid("SEARCH", None, "HEADER", "Message-ID", "late-reply-1@lumencoffee.nl")
+            client.uid("STORE", data[0].decode(), "+FLAGS", "(\\Deleted)")
+            client.expunge()
+        source, got = _scan(settings, "carla", store)
+        assert source.fetched_headers == 0
+        assert sync_state.count_messages(store, "carla", "INBOX") == inbox_before
+        assert got == local_verdicts
+
+
+def test_dropped_connection_mid_fetch_resumes_without_refetching(server, config_file, tmp_path, local_verdicts, monkeypatch):
+    monkeypatch.setattr(imap_module, "BATCH_SIZE", 4)
+    with CuttingProxy(server.host, server.port) as proxy:
+        data = yaml.safe_load(config_file.read_text())
+        data["accounts"]["proxied"] = account_config(server, "anna", port=proxy.port, security="none", ca_file=None, password_env="GS_PW_ANNA")
+        settings = settings_from_mapping(data)
+        proxy.cut_after(bytes_from_server=12_000)
+        with open_store(tmp_path / "drop.sqlite") as store:
+            source, got = _scan(settings, "proxied", store, backoff=0.01)
+            cached = sum(sync_state.count_messages(store, "proxied", f.name) for f in source.folders())
+    assert proxy.cuts == 1 and source.session.reconnects >= 1
+    assert got == local_verdicts
+    # Every header was fetched exactly once: the batches stored before the cut were kept.
+    assert source.fetched_headers == cached == 45
+
+
+def test_server_that_stops_answering_times_out(server, config_file, tmp_path):
+    with CuttingProxy(server.host, server.port) as proxy:
+        data = yaml.safe_load(config_file.read_text())
+        data["accounts"]["hanging"] = account_config(server, "anna", port=proxy.port, security="none", ca_file=None, timeout=1)
+        settings = settings_from_mapping(data)
+        with open_store(tmp_path / "hang.sqlite") as store:
+            account = settings.account("hanging")
+            source = ImapSource(account, store, Environment(environ=ENVIRON), session=ImapSession(account, ENVIRON, retries=1, backoff=0.01))
+            source.folders()
+            proxy.hang()
+            with pytest.raises(NetworkError, match="did not answer"):
+                list(source.messages(next(f for f in source.folders() if f.name == "INBOX")))
+            # The partial result is not a result: nothing claims the folder is synced.
+            assert sync_state.get_folder(store, "hanging", "INBOX") is None or sync_state.get_folder(store, "hanging", "INBOX").uidnext is None
+
+
+def test_hanging_server_through_the_cli_is_exit_6(run, server, tmp_path):
+    with CuttingProxy(server.host, server.port) as proxy:
+        proxy.hang()
+        config = tmp_path / "hang.yaml"
+        config.write_text(
+            yaml.safe_dump({"store": {"path": str(tmp_path / "s.sqlite")}, "accounts": {"hang": account_config(server, "anna", port=proxy.port, security="none", ca_file=None, timeout=1)}}),
+            encoding="utf-8",
+        )
+        result = run("--config", str(config), "audit", "--account", "hang", environ=ENVIRON)
+    assert result.code == ExitStatus.CONNECTION == 6
+    assert result.stderr == f"ghostscan: error: account hang: 127.0.0.1:{proxy.port} did not answer within 1 s\n"
+
+
+def test_wrong_password_is_one_line_exit_5_without_the_secret(run, config_file):
+    result = audit(run, config_file, "--account", "wrong")
+    assert result.code == ExitStatus.AUTH == 5
+    assert result.stderr.startswith("ghostscan: error: account wrong: login failed: ")
+    assert result.stderr.count("\n") == 1
+    assert "not-the-password" not in result.stderr + result.stdout
+
+
+def test_self_signed_certificate_is_refused_without_ca_file(run, config_file, server):
+    result = audit(run, config_file, "--account", "anna-untrusted")
+    assert result.code == ExitStatus.CONNECTION == 6
+    assert result.stderr.startswith(f"ghostscan: error: account anna-untrusted: the certificate of 127.0.0.1:{server.tls_port} is not trusted (")
+    assert result.stderr.endswith("); set ca_file to the server's CA\n")
+
+
+def test_corrupt_store_is_exit_8_and_cache_rebuild_fixes_it(run, config_file, tmp_path, local_verdicts):
+    (tmp_path / "store.sqlite").write_bytes(b"this is not a database" * 100)
+    result = audit(run, config_file, "--account", "anna")
+    assert result.code == ExitStatus.STORE == 8
+    assert result.stderr == f"ghostscan: error: store {tmp_path / 'store.sqlite'}: the file is not a ghostscan store (corrupt?): run 'ghostscan cache rebuild' to start it afresh\n"
+    rebuilt = run("--config", str(config_file), "cache", "rebuild", "--account", "anna", environ=ENVIRON)
+    assert rebuilt.code == 0, rebuilt.stderr
+    assert rebuilt.stdout == f"anna: 45 messages in 5 folders cached in {tmp_path / 'store.sqlite'}\n"
+    assert verdicts(audit(run, config_file, "--account", "anna")) == local_verdicts
+    info = run("--config", str(config_file), "cache", "info", environ=ENVIRON)
+    assert "anna\tJunk\tjunk\t4 messages" in info.stdout
