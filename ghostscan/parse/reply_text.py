@@ -18,8 +18,11 @@ message and drops:
   that is followed by a name or contact block.
 
 mail-parser-reply (languages de, en) runs on what is left as a second opinion on reply
-headers this module does not know. `signature_text` returns the signature block itself,
-for reading contact details. Neither function raises.
+headers this module does not know; its cut is taken only where a quoted message really
+starts (a sender, an address, "wrote"), since it also cuts at any two "Label:" lines.
+
+`signature_text` returns the signature block itself, for reading contact details.
+Neither function raises.
 """
 
 from __future__ import annotations
@@ -105,8 +108,9 @@ _DEVICE_TRAILER = re.compile(
 _GREET = r"(?:gr(?:ü|ue|u)(?:ß|ss)(?:e|en)?|gru(?:ß|ss))"
 _SIGN_OFF_STRONG = re.compile(
     r"^(?:"
-    rf"(?:mit\s+)?(?:(?:den\s+)?(?:freundliche[nm]?|beste[nm]?|herzliche[nm]?|liebe[nm]?|viele[nm]?|sch(?:ö|oe)ne[nm]?|"
-    rf"sonnige[nm]?|kollegiale[nm]?|freundschaftliche[nm]?|s(?:ü|ue)(?:ß|ss)e|hanseatische[nm]?)\s+)*{_GREET}"
+    r"(?:mit\s+)?(?:(?:den\s+)?(?:freundliche[nm]?|beste[nm]?|herzliche[nm]?|liebe[nm]?|viele[nm]?|"
+    r"sch(?:ö|oe)ne[nm]?|sonnige[nm]?|kollegiale[nm]?|freundschaftliche[nm]?|s(?:ü|ue)(?:ß|ss)e|"
+    rf"hanseatische[nm]?)\s+)*{_GREET}"
     rf"(?:\s+(?:aus|nach|von|in)\s+[\w.-]+(?:\s+[\w.-]+)?)?(?:\s+(?:und|&)\s+[\w\s]{{1,30}})?"
     rf"|(?:danke|vielen\s+dank|besten\s+dank)\s+(?:und|&)\s+(?:viele\s+|beste\s+|liebe\s+)?{_GREET}"
     rf"|es\s+gr(?:ü|ue)(?:ß|ss)t(?:\s+\w+){{0,3}}|{_GREET}\s+und\s+dank"
@@ -118,16 +122,21 @@ _SIGN_OFF_STRONG = re.compile(
     re.IGNORECASE,
 )
 _SIGN_OFF_WEAK = re.compile(
-    r"^(?:thanks?(?:\s+(?:again|so\s+much|a\s+lot|in\s+advance))?|thank\s+you(?:\s+(?:again|very\s+much|in\s+advance))?"
+    r"^(?:thanks?(?:\s+(?:again|so\s+much|a\s+lot|in\s+advance))?"
+    r"|thank\s+you(?:\s+(?:again|very\s+much|in\s+advance))?"
     r"|many\s+thanks|thx|danke(?:\s+(?:sch(?:ö|oe)n|sehr|vielmals|dir|ihnen))?|vielen\s+dank(?:\s+im\s+voraus)?"
     r"|besten\s+dank|herzlichen\s+dank|bis\s+bald|bis\s+dann|talk\s+soon|speak\s+soon)[\s,.!:;-]*$",
     re.IGNORECASE,
 )
 # "Viele Grüße, Anna" / "Thanks, John" / "LG Anna": a sign-off and a name on one line.
-_NAME_TAIL = re.compile(r"^(?P<head>.+?)[\s,]+(?P<name>(?:-\s*)?[^\W\d_][\w.'-]*(?:\s+[A-ZÄÖÜ][\w.'-]*){0,2})\s*$")
+_NAME_TAIL = re.compile(
+    r"^(?P<head>.+?)[\s,]+(?P<name>(?:-\s*)?[^\W\d_][\w.'-]*(?:\s+[A-ZÄÖÜ][\w.'-]*){0,2})\s*$"
+)
 _BARE_SIGN_OFF = re.compile(rf"{_GREET}|^(?:lg|vg|mfg|bg|cheers|thanks|danke)$", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"^[\s\-–—]*(?:\S+\s+){0,5}\S+\s*$")
-_CONTACT_LIKE = re.compile(r"@|https?://|www\.|\+?\d[\d /().-]{6,}\d|\b(?:tel|fon|phone|mobil|mobile|fax)\b", re.IGNORECASE)
+_CONTACT_LIKE = re.compile(
+    r"@|https?://|www\.|\+?\d[\d /().-]{6,}\d|\b(?:tel|fon|phone|mobil|mobile|fax)\b", re.IGNORECASE
+)
 _POSTSCRIPT = re.compile(r"^\s*P\.?\s?S\.?\s*[:.]?\s", re.IGNORECASE)
 
 

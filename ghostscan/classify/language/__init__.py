@@ -183,10 +183,11 @@ _OFFER_FILE = re.compile(
     r"angebot|kostenvoranschlag|kostenschaetzung|kalkulation|offerte|preisliste|"
     r"quote|quotation|proposal|estimate|offer|pricing"
 )
+_SIGNED = r"(?:unterschrieben|unterzeichnet|gegengezeichnet|signed)"
+_DEAL_DOCUMENT = r"(?:angebot|auftrag|vertrag|offer|quote|proposal|contract)"
 _ORDER_FILE = re.compile(
     r"bestellung|auftragserteilung|purchase[\s_-]?order|(?<![a-z])po[\s_-]?\d|"
-    r"(?:angebot|auftrag|vertrag|offer|quote|proposal|contract).{0,20}(?:unterschrieben|unterzeichnet|gegengezeichnet|signed)|"
-    r"(?:unterschrieben|unterzeichnet|gegengezeichnet|signed).{0,20}(?:angebot|auftrag|vertrag|offer|quote|proposal|contract)"
+    rf"{_DEAL_DOCUMENT}.{{0,20}}{_SIGNED}|{_SIGNED}.{{0,20}}{_DEAL_DOCUMENT}"
 )
 # An invoice or terms are not an offer even when the name says "Angebot" somewhere.
 _NOT_OFFER_FILE = re.compile(r"rechnung|invoice|agb|terms|mahnung|gutschrift|storno")

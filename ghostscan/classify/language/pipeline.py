@@ -189,7 +189,8 @@ def load_patterns(path: Path, lang: str | None = None) -> list[dict[str, Any]]:
         if not isinstance(label, str) or not is_valid_label(label):
             raise ConfigError(f"unknown label {label!r}", key=where, path=str(path))
         if not isinstance(entry["pattern"], (str, list)) or not entry["pattern"]:
-            raise ConfigError("pattern must be a phrase or a non-empty list of token patterns", key=where, path=str(path))
+            problem = "pattern must be a phrase or a non-empty list of token patterns"
+            raise ConfigError(problem, key=where, path=str(path))
         pattern_id = entry.setdefault("id", f"{path.stem}-{number}")
         if pattern_id in seen_ids:
             raise ConfigError(f"pattern id {pattern_id!r} is used twice", key=where, path=str(path))
@@ -307,7 +308,10 @@ def _fold_vocabulary(nlp: Language) -> None:
         if fold(norm) != norm:
             lexeme.norm_ = fold(norm)
     nlp.tokenizer.rules = {
-        text: [{attr: fold(value) if attr == NORM and isinstance(value, str) else value for attr, value in token.items()} for token in tokens]
+        text: [
+            {attr: fold(value) if attr == NORM and isinstance(value, str) else value for attr, value in token.items()}
+            for token in tokens
+        ]
         for text, tokens in nlp.tokenizer.rules.items()
     }
 
@@ -410,7 +414,9 @@ class PatternMatcher:
     The matches are exactly those of a ``Matcher`` run over every sentence.
     """
 
-    def __init__(self, nlp: Language, name: str = "ghostscan_matcher", *, spans_key: str = SPANS_KEY, validate: bool = True):
+    def __init__(
+        self, nlp: Language, name: str = "ghostscan_matcher", *, spans_key: str = SPANS_KEY, validate: bool = True
+    ):
         from spacy.matcher import PhraseMatcher
 
         self.nlp = nlp
@@ -567,7 +573,9 @@ def _fold_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
             token = dict(token, NORM=fold(value))
         elif isinstance(value, dict):
             value = {
-                op: [fold(v) if isinstance(v, str) else v for v in arg] if op in ("IN", "NOT_IN") and isinstance(arg, list) else arg
+                op: [fold(v) if isinstance(v, str) else v for v in arg]
+                if op in ("IN", "NOT_IN") and isinstance(arg, list)
+                else arg
                 for op, arg in value.items()
             }
             token = dict(token, NORM=value)
