@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
 
-from ghostscan.classify.base import Classification, Evidence, MessageKind
+from ghostscan.classify.base import Classification, CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.registry import classify_bytes, classify_message
+from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Identity, Role
 from ghostscan.parse.headers import MessageMeta, parse_headers
 from ghostscan.settings import Settings
@@ -196,18 +197,34 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         log.warning("no own address known: set identity.addresses in the config, or scan a mailbox with a Sent folder")
     threaded, bodies = _classify(items, identity, problems)
     conversations = thread_messages(threaded, window_days=settings.threading.window_days)
+
+    def text_problem(message: ThreadedMessage, reason: str) -> None:
+        problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
+        log.info("%s (%s): %s", message.meta.ref, message.meta.message_id, reason)
+
+    texts = MailTexts(
+        threaded,
+        {raw.ref: raw.load for raw, _ in items},
+        nlp=settings.nlp,
+        region=settings.advice.region,
+        on_problem=text_problem,
+    )
     options = DecideOptions(
         now=now,
         silent_after=settings.silence.business_days,
         calendar=BusinessCalendar(settings.silence.country, settings.silence.subdivision, settings.silence.timezone),
         identity=identity,
         language=settings.language,
+        track_all=settings.track == "all",
+        max_follow_ups=settings.advice.max_follow_ups,
+        cold_after=settings.advice.cold_after,
+        texts=texts,
     )
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
     stats = ScanStats(
         folders=len(folders),
         messages=len(items),
-        bodies_read=bodies,
+        bodies_read=bodies + texts.bodies_read,
         conversations=len(decisions),
         seconds=time.perf_counter() - started,
     )
@@ -216,16 +233,21 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
 
 @dataclass(frozen=True)
 class FileClassification:
-    """`ghostscan classify` result for one file: its metadata and decision, or a problem."""
+    """`ghostscan classify` result for one file: kind, text reading and contact, or a problem."""
 
     path: str
     meta: MessageMeta | None
     classification: Classification | None
     problem: str | None = None
+    text: MessageText | None = None
+    contact: CustomerContact | None = None
 
 
-def classify_files(paths: Iterable[str | Path]) -> Iterator[FileClassification]:
-    """Classify each file as one inbound message; unreadable files yield a problem."""
+def classify_files(paths: Iterable[str | Path], *, settings: Settings | None = None) -> Iterator[FileClassification]:
+    """Classify each file as one inbound message and read its text; unreadable files yield a problem."""
+    from ghostscan.classify.text_reader import message_body, read_contact, read_text
+
+    settings = settings or Settings()
     for path in paths:
         shown = str(path)
         try:
@@ -235,10 +257,13 @@ def classify_files(paths: Iterable[str | Path]) -> Iterator[FileClassification]:
             continue
         try:
             meta, decision = classify_bytes(raw, MessageRef("file", shown))
+            text = read_text(raw, direction="inbound", sent=meta.date, nlp=settings.nlp)
+            sender = meta.sender
+            contact = read_contact([message_body(raw)], sender, region=settings.advice.region) if sender else None
         except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad file never stops the run
-            yield FileClassification(shown, None, None, f"cannot classify: {exc}")
+            yield FileClassification(shown, None, None, f"cannot classify: {type(exc).__name__}: {exc}")
             continue
-        yield FileClassification(shown, meta, decision)
+        yield FileClassification(shown, meta, decision, text=text, contact=contact)
 
 
 def scan_path(path: str | Path, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:

@@ -82,6 +82,39 @@ class ThreadingSettings:
     window_days: int = 60
 
 
+@dataclass(frozen=True)
+class NlpSettings:
+    """The language layer.
+
+    Attributes:
+        model: an installed trained spaCy pipeline to use (``"de_core_news_sm"``), or None
+            for the built-in rules on blank pipelines (no download needed).
+        patterns: extra pattern files (spaCy SpanRuler JSONL), added to the built-in ones.
+    """
+
+    model: str | None = None
+    patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AdviceSettings:
+    """How the follow-up playbook escalates.
+
+    Attributes:
+        max_follow_ups: unanswered follow-up mails before ghostscan suggests another
+            channel (phone, LinkedIn): mail may not arrive.
+        cold_after: business days of silence after which a conversation with that many
+            follow-ups is left to rest ("cold").
+        region: default region for reading phone numbers without a country code (ISO).
+    """
+
+    max_follow_ups: int = 1
+    cold_after: int = 30
+    region: str = "DE"
+
+
+TRACK = ("offers", "all")
+
 SECURITY = ("tls", "starttls", "none")
 AUTH = ("password", "xoauth2")
 
@@ -135,17 +168,22 @@ class Settings:
     Attributes:
         source: default local mailbox path for commands run without ``--source``.
         language: language of suggestions and reports (``"en"`` or ``"de"``).
-        identity, silence, folders, threading, store: see their classes.
+        track: ``"offers"`` reports only conversations with an offer or a firm order;
+            ``"all"`` every conversation you started.
+        identity, silence, folders, threading, nlp, advice, store: see their classes.
         accounts: IMAP accounts by name.
         path: the config file these came from, or None for defaults only.
     """
 
     source: str | None = None
     language: str = "en"
+    track: str = "offers"
     identity: IdentitySettings = IdentitySettings()
     silence: SilenceSettings = SilenceSettings()
     folders: FolderSettings = FolderSettings()
     threading: ThreadingSettings = ThreadingSettings()
+    nlp: NlpSettings = NlpSettings()
+    advice: AdviceSettings = AdviceSettings()
     accounts: Mapping[str, AccountSettings] = field(default_factory=lambda: MappingProxyType({}))
     store: StoreSettings = StoreSettings()
     path: str | None = None
@@ -309,6 +347,23 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
     threading = ThreadingSettings(window_days=thr.integer("window_days", 60, minimum=1, maximum=3650))
     thr.finish()
 
+    track = root.choice("track", "offers", TRACK)
+
+    nl = root.section("nlp")
+    nlp = NlpSettings(model=nl.string("model", None), patterns=tuple(nl.strings("patterns")))
+    for i, pattern in enumerate(nlp.patterns):
+        if not Path(pattern).expanduser().is_file():
+            raise nl.error(f"patterns[{i}]", f"no such file: {pattern}")
+    nl.finish()
+
+    adv = root.section("advice")
+    advice = AdviceSettings(
+        max_follow_ups=adv.integer("max_follow_ups", 1, minimum=0, maximum=20),
+        cold_after=adv.integer("cold_after", 30, minimum=1, maximum=1000),
+        region=(adv.string("region", "DE") or "DE").upper(),
+    )
+    adv.finish()
+
     acc = root.section("accounts")
     accounts = {str(name): _account(acc, str(name), folders) for name in acc.data}
     acc.used.update(map(str, acc.data))
@@ -325,6 +380,9 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
         silence=silence,
         folders=folders,
         threading=threading,
+        track=track,
+        nlp=NlpSettings(model=nlp.model, patterns=tuple(str(Path(p).expanduser()) for p in nlp.patterns)),
+        advice=advice,
         accounts=MappingProxyType(accounts),
         store=StoreSettings(path=store_path),
         path=path,

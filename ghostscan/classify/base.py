@@ -8,6 +8,7 @@ when it fires, None when it does not. The chain records hits *and* misses, so
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Callable, Protocol
 
@@ -124,3 +125,49 @@ class Rule(Protocol):
     def check(self, message: MessageView) -> Evidence | None:
         """Return `Evidence` when the rule fires on *message*, else None."""
         ...
+
+
+@dataclass(frozen=True)
+class MessageText:
+    """What the language layer read in one message's new text (quotes and signature removed).
+
+    Attributes:
+        language: ``"de"`` or ``"en"``.
+        intents: the intents found (values of `ghostscan.classify.language.Intent`:
+            ``offer``, ``order_confirmed``, ``follow_up``, ``decline``, ``accept``,
+            ``question``, ``call_me``, ``out_of_office``).
+        evidence: one `Evidence` per match: rule ``intent.<intent>``, detail the matched phrase.
+        return_date: for an out-of-office, the first day the person is back, else None.
+    """
+
+    language: str
+    intents: frozenset[str] = frozenset()
+    evidence: tuple[Evidence, ...] = ()
+    return_date: date | None = None
+
+    def has(self, intent: str) -> bool:
+        return intent in self.intents
+
+    def phrase(self, intent: str) -> str:
+        """The first matched phrase for *intent* (``""`` when none)."""
+        for e in self.evidence:
+            if e.rule == f"intent.{intent}":
+                return e.detail
+        return ""
+
+
+@dataclass(frozen=True)
+class CustomerContact:
+    """The customer's other channels, as far as their own mail tells.
+
+    Attributes:
+        name: their name (display name or signature).
+        company: their company (signature legal name, else domain unless freemail).
+        phones: phone numbers in E.164, most likely first.
+        linkedin_url: a LinkedIn people-search URL for name and company.
+    """
+
+    name: str | None = None
+    company: str | None = None
+    phones: tuple[str, ...] = ()
+    linkedin_url: str | None = None

@@ -20,6 +20,10 @@ COLUMNS = (
     "follow_ups",
     "why",
     "suggestion",
+    "phone",
+    "linkedin",
+    "return_date",
+    "firm_order",
 )
 
 
@@ -53,5 +57,9 @@ def write_csv(report: Report, out: TextIO) -> None:
                 r.follow_ups,
                 _text(r.why),
                 r.suggestions[0] if r.suggestions else "",
+                r.phones[0] if r.phones else "",
+                r.linkedin_url,
+                r.return_date,
+                "yes" if r.firm_order else "",
             )
         )

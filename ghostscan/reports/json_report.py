@@ -24,12 +24,21 @@ def conversation_json(row: ReportRow, *, explain: bool = False) -> dict[str, Any
     data: dict[str, Any] = {
         "id": row.conversation,
         "verdict": row.verdict.value,
-        "customer": {"name": row.customer_name or None, "address": row.customer_address or None, "company": row.company},
+        "customer": {
+            "name": row.customer_name or None,
+            "address": row.customer_address or None,
+            "company": row.company,
+            "phones": list(row.phones),
+            "linkedin": row.linkedin_url,
+        },
         "subject": row.subject,
         "first_outbound": _iso(row.first_outbound),
         "last_outbound": _iso(row.last_outbound),
         "business_days_silent": row.business_days_silent,
         "follow_ups": row.follow_ups,
+        "return_date": _iso(row.return_date),
+        "firm_order": row.firm_order,
+        "cold": row.cold,
         "evidence": [{"rule": e.rule, "detail": e.detail} for e in row.evidence],
         "suggestions": list(row.suggestions),
     }

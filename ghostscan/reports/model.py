@@ -58,6 +58,11 @@ class ReportRow:
     evidence: tuple[EvidenceRow, ...]
     suggestions: tuple[str, ...]
     messages: tuple[MessageRow, ...]
+    phones: tuple[str, ...] = ()
+    linkedin_url: str | None = None
+    return_date: date | None = None
+    firm_order: bool = False
+    cold: bool = False
 
     @property
     def why(self) -> str:
@@ -137,6 +142,11 @@ def row_from_decision(decision: Decision) -> ReportRow:
         evidence=tuple(EvidenceRow(e.rule, e.detail) for e in decision.evidence),
         suggestions=decision.suggestions,
         messages=messages,
+        phones=decision.phones,
+        linkedin_url=decision.linkedin_url,
+        return_date=decision.return_date,
+        firm_order=decision.firm_order,
+        cold=decision.cold,
     )
 
 

@@ -37,6 +37,19 @@ def _customer(row: ReportRow) -> Text:
         text.append(f"\n{row.company}", style="dim")
     elif row.customer_name:
         text.append(f"\n{row.customer_address}", style="dim")
+    if row.phones:
+        text.append(f"\n{row.phones[0]}", style="dim")
+    return text
+
+
+def _verdict(row: ReportRow) -> Text:
+    text = Text(row.verdict.value, style=VERDICT_STYLE[row.verdict])
+    if row.firm_order:
+        text.append("\nfirm order", style="bold")
+    if row.cold:
+        text.append("\ncold", style="dim")
+    if row.return_date:
+        text.append(f"\nback {row.return_date.isoformat()}", style="dim")
     return text
 
 
@@ -59,7 +72,7 @@ class AuditTable:
         rows = sorted(self.report.rows, key=lambda r: (order[r.verdict], r.last_outbound or r.first_outbound or r.conversation))
         for r in rows:
             table.add_row(
-                Text(r.verdict.value, style=VERDICT_STYLE[r.verdict]),
+                _verdict(r),
                 _customer(r),
                 Text(r.subject),
                 r.last_outbound.isoformat() if r.last_outbound else "",

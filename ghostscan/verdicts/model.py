@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
-from ghostscan.classify.base import Evidence
+from ghostscan.classify.base import CustomerContact, Evidence, MessageText
 from ghostscan.parse.addresses import Address
-from ghostscan.threads.model import Conversation
+from ghostscan.threads.model import Conversation, ThreadedMessage
 
 
 class Verdict(StrEnum):
@@ -49,6 +50,11 @@ class Decision:
             the customer's court; None when they answered.
         follow_ups: our messages after the first unanswered one.
         suggestions: the next steps, most important first.
+        phones: the customer's phone numbers (E.164) from their own earlier mail.
+        linkedin_url: a LinkedIn people search for the customer, when a name is known.
+        return_date: for an out-of-office, the day the customer is back.
+        firm_order: the conversation holds a firm order (it gets other advice when silent).
+        cold: silent past `AdviceSettings.cold_after` with the follow-ups done: let it rest.
     """
 
     conversation: Conversation
@@ -62,3 +68,30 @@ class Decision:
     business_days_silent: int | None
     follow_ups: int
     suggestions: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    linkedin_url: str | None = None
+    return_date: date | None = None
+    firm_order: bool = False
+    cold: bool = False
+
+
+class TextReader(Protocol):
+    """Reads message text on demand; the verdicts stage asks only where a decision needs it."""
+
+    def text(self, message: ThreadedMessage) -> MessageText | None:
+        """The language layer's reading of *message*, or None when its body cannot be read."""
+        ...
+
+    def contact(self, customer: Address) -> CustomerContact:
+        """The other channels of *customer*, from their own earlier messages."""
+        ...
+
+
+class NoTexts:
+    """A `TextReader` that reads nothing: verdicts from headers alone."""
+
+    def text(self, message: ThreadedMessage) -> MessageText | None:
+        return None
+
+    def contact(self, customer: Address) -> CustomerContact:
+        return CustomerContact(name=customer.name or None, company=None if customer.is_freemail else customer.domain)

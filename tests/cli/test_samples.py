@@ -36,9 +36,36 @@ def test_samples_give_the_expected_verdict_for_every_conversation(run):
     assert not extra, f"reported but not expected: {extra}"
 
 
-def test_samples_show_every_verdict_but_declined(run):
+def test_samples_show_every_verdict(run):
     summary = audit_json(run)["summary"]
-    assert {v for v, n in summary.items() if n} == {"answered", "reply_in_spam", "bounced", "auto_reply", "silent", "waiting"}
+    assert {v for v, n in summary.items() if n} == {"answered", "reply_in_spam", "bounced", "auto_reply", "declined", "silent", "waiting"}
+
+
+def test_samples_declined_and_firm_order_get_their_advice(run):
+    conversations = {c["id"]: c for c in audit_json(run)["conversations"]}
+    declined = conversations["7b1e0c52-3f5e-4b0a-9d51-yoga-offer@studio-berg.de"]
+    assert declined["evidence"][0]["rule"] == "verdict.declined"
+    assert "entschieden" in declined["evidence"][0]["detail"]
+    assert declined["suggestions"][0].startswith("They said no")
+    order = conversations["a41f9e7d-2c10-4f6e-b2aa-baeckerei-offer@studio-berg.de"]
+    assert order["verdict"] == "silent" and order["firm_order"] is True
+    assert order["suggestions"][:2] == [
+        "A firm order went silent: write plainly what was agreed, what you need from them and by when, and what happens next.",
+        "Work and costs already incurred can be claimed - talk to them before you invoice.",
+    ]
+    # The customer's own signature gave the number to call; ours (+49 30 1234567-0) never.
+    assert order["customer"]["phones"] == ["+49304455667"]
+    assert "Call +49304455667." in order["suggestions"]
+    away = [c for c in conversations.values() if c["verdict"] == "auto_reply"]
+    assert [c["return_date"] for c in away] == ["2026-12-07", "2026-12-07"]
+    assert all("+49301234567" not in c["customer"]["phones"] for c in conversations.values())
+
+
+def test_out_of_office_turns_silent_after_the_return_date(run):
+    result = run("audit", "--source", str(SAMPLES / "mailbox"), "--as-of", "2026-12-18", "--format", "json")
+    away = [c for c in json.loads(result.stdout)["conversations"] if c["return_date"] == "2026-12-07"]
+    assert len(away) == 2 and all(c["verdict"] == "silent" for c in away)
+    assert all("back since 2026-12-07" in " ".join(e["detail"] for e in c["evidence"]) for c in away)
 
 
 def test_samples_identity_is_learned_from_the_sent_folder(run):

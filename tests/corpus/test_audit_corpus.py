@@ -26,7 +26,7 @@ def test_enron_mailbox_owner_gets_conversations_when_named(run, corpus, tmp_path
     # The Enron mailbox has no Sent folder (the original folder is only in X-Folder), so
     # ghostscan cannot learn the owner; named in the config, his conversations are found.
     config = tmp_path / "enron.yaml"
-    config.write_text("identity:\n  addresses: [j.kaminski@enron.com]\n", encoding="utf-8")
+    config.write_text("track: all\nidentity:\n  addresses: [j.kaminski@enron.com]\n", encoding="utf-8")
     source = corpus.root / "threads" / "enron-kaminski-v"
     result = run("--config", str(config), "audit", "--source", str(source), "--format", "json")
     assert result.code in (ExitStatus.OK, ExitStatus.PARTIAL), result.stderr

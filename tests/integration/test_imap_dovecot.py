@@ -134,7 +134,7 @@ def local_verdicts():
 @pytest.mark.parametrize("account", ["anna", "berta", "anna-tls"])
 def test_imap_gives_exactly_the_verdicts_of_the_local_source(run, config_file, local_verdicts, account):
     assert verdicts(audit(run, config_file, "--account", account)) == local_verdicts
-    assert len(local_verdicts) == 20
+    assert len(local_verdicts) == 22
 
 
 def test_german_folder_names_without_special_use_get_their_roles(server, config_file, tmp_path):
@@ -250,7 +250,7 @@ def test_dropped_connection_mid_fetch_resumes_without_refetching(server, config_
     assert proxy.cuts == 1 and source.session.reconnects >= 1
     assert got == local_verdicts
     # Every header was fetched exactly once: the batches stored before the cut were kept.
-    assert source.fetched_headers == cached == 45
+    assert source.fetched_headers == cached == 51
 
 
 def test_server_that_stops_answering_times_out(server, config_file, tmp_path):
@@ -304,7 +304,7 @@ def test_corrupt_store_is_exit_8_and_cache_rebuild_fixes_it(run, config_file, tm
     assert result.stderr == f"ghostscan: error: store {tmp_path / 'store.sqlite'}: the file is not a ghostscan store (corrupt?): run 'ghostscan cache rebuild' to start it afresh\n"
     rebuilt = run("--config", str(config_file), "cache", "rebuild", "--account", "anna", environ=ENVIRON)
     assert rebuilt.code == 0, rebuilt.stderr
-    assert rebuilt.stdout == f"anna: 45 messages in 5 folders cached in {tmp_path / 'store.sqlite'}\n"
+    assert rebuilt.stdout == f"anna: 51 messages in 5 folders cached in {tmp_path / 'store.sqlite'}\n"
     assert verdicts(audit(run, config_file, "--account", "anna")) == local_verdicts
     info = run("--config", str(config_file), "cache", "info", environ=ENVIRON)
     assert "anna\tJunk\tjunk\t4 messages" in info.stdout

@@ -90,8 +90,8 @@ def test_json_report_schema():
     first = data["conversations"][0]
     assert set(first) == {
         "id", "verdict", "customer", "subject", "first_outbound", "last_outbound",
-        "business_days_silent", "follow_ups", "evidence", "suggestions",
+        "business_days_silent", "follow_ups", "return_date", "firm_order", "cold", "evidence", "suggestions",
     }
-    assert first["customer"] == {"name": "Hans Müller", "address": "hans@mueller-bau.de", "company": "mueller-bau.de"}
+    assert first["customer"] == {"name": "Hans Müller", "address": "hans@mueller-bau.de", "company": "mueller-bau.de", "phones": [], "linkedin": None}
     assert first["first_outbound"] == "2026-11-02"
     assert data["problems"] == [{"ref": "INBOX/1", "message_id": None, "reason": "gone"}]

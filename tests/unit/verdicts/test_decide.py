@@ -1,8 +1,8 @@
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
-from ghostscan.classify.base import Classification, MessageKind, ReturnedMessage
+from ghostscan.classify.base import Classification, CustomerContact, Evidence, MessageKind, MessageText, ReturnedMessage
 from ghostscan.parse.addresses import Address, Identity
 from ghostscan.parse.headers import MessageMeta
 from ghostscan.sources.base import FolderRole, MessageRef
@@ -36,11 +36,12 @@ def msg(sender, to, day, *, role=None, kind=MessageKind.HUMAN, direction=None, r
     return ThreadedMessage(meta, Classification(kind, returned=returned), direction)
 
 
-def decide(*messages, now_day=20, silent_after=5):
+def decide(*messages, now_day=20, silent_after=5, **kw):
     options = DecideOptions(
         now=datetime(2026, 11, now_day, 18, tzinfo=timezone.utc),
         silent_after=silent_after,
         calendar=BusinessCalendar("DE"),
+        **kw,
     )
     return decide_verdict(Conversation("c1@test", tuple(messages)), options)
 
@@ -135,7 +136,7 @@ def test_silent_after_a_follow_up_suggests_another_channel():
     first = decide(msg(ANNA, (HANS,), 2))
     later = decide(msg(ANNA, (HANS,), 2), msg(ANNA, (HANS,), 10))
     assert "follow-up" in first.suggestions[0]
-    assert "LinkedIn" in later.suggestions[0]
+    assert "another channel" in later.suggestions[0]
 
 
 def test_conversation_the_user_never_wrote_in_is_not_reported():
@@ -153,3 +154,92 @@ def test_internal_mail_is_not_reported():
     assert decide_verdict(internal, options) is None
     with_customer = Conversation("d", (msg(ANNA, (JONAS, HANS), 2),))
     assert decide_verdict(with_customer, options).customer == HANS
+
+
+class Texts:
+    """A TextReader that knows the text of some messages (by ref key)."""
+
+    def __init__(self, texts=None, contact=None):
+        self.texts = texts or {}
+        self.read = []
+        self.customer = contact or CustomerContact()
+
+    def text(self, message):
+        self.read.append(message.meta.ref.key)
+        return self.texts.get(message.meta.ref.key)
+
+    def contact(self, customer):
+        return self.customer
+
+
+def said(*intents, phrase="…", return_date=None, language="de"):
+    evidence = tuple(Evidence(f"intent.{i}", phrase) for i in intents)
+    return MessageText(language, frozenset(intents), evidence, return_date)
+
+
+def test_a_no_is_declined_with_the_phrase_as_evidence():
+    offer, reply = msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 3)
+    texts = Texts({reply.meta.ref.key: said("decline", phrase="für einen anderen Anbieter entschieden")})
+    d = decide(offer, reply, texts=texts)
+    assert d.verdict is Verdict.DECLINED
+    assert d.evidence[0].rule == "verdict.declined"
+    assert "für einen anderen Anbieter entschieden" in d.evidence[0].detail
+    assert "close it" in d.suggestions[0]
+
+
+def test_a_reply_without_a_no_stays_answered_and_headers_decide_the_rest():
+    offer, reply = msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 3)
+    texts = Texts({reply.meta.ref.key: said("question")})
+    assert decide(offer, reply, texts=texts).verdict is Verdict.ANSWERED
+    # Only the reply's text was read; our offer's subject already says "Angebot".
+    assert texts.read == [reply.meta.ref.key]
+
+
+def test_auto_reply_waits_until_the_return_date_then_turns_silent():
+    offer = msg(ANNA, (HANS,), 2)
+    auto = msg(HANS, (ANNA,), 2, kind=MessageKind.AUTO_REPLY)
+    texts = Texts({auto.meta.ref.key: said("out_of_office", return_date=date(2026, 11, 16))})
+    # Back Mon 16 Nov; as of Fri 20 Nov that is 5 business days counting the 16th: silent.
+    d = decide(offer, auto, texts=texts)
+    assert d.verdict is Verdict.SILENT
+    assert d.return_date == date(2026, 11, 16)
+    assert any(e.rule == "verdict.auto_reply.miss" and "back since 2026-11-16" in e.detail for e in d.evidence)
+    # Back Thu 19 Nov: 2 business days, still auto_reply, told to wait until then.
+    texts = Texts({auto.meta.ref.key: said("out_of_office", return_date=date(2026, 11, 19))})
+    d = decide(offer, auto, texts=texts)
+    assert d.verdict is Verdict.AUTO_REPLY
+    assert d.suggestions == ("They are away and back on 2026-11-19: follow up once when they are.",)
+
+
+def test_silent_firm_order_gets_the_order_advice():
+    offer, order, thanks = msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 3), msg(ANNA, (HANS,), 4)
+    texts = Texts({order.meta.ref.key: said("order_confirmed", phrase="wir beauftragen Sie hiermit")})
+    d = decide(offer, order, thanks, texts=texts, language="de")
+    assert d.verdict is Verdict.SILENT and d.firm_order
+    assert d.evidence[1].rule == "verdict.firm_order"
+    assert d.suggestions[0].startswith("Ein fester Auftrag ist verstummt")
+    assert "vorher das Gespräch suchen" in d.suggestions[1]
+
+
+def test_channels_carry_the_phone_and_linkedin_and_cold_lets_it_rest():
+    contact = CustomerContact("Hans Müller", "Müller Bau GmbH", ("+49301234567",), "https://www.linkedin.com/search/results/people/?keywords=Hans+M%C3%BCller")
+    d = decide(msg(ANNA, (HANS,), 2), msg(ANNA, (HANS,), 10), texts=Texts(contact=contact))
+    assert d.phones == ("+49301234567",)
+    assert d.suggestions == (
+        "Mail may not have arrived: try another channel.",
+        "Call +49301234567.",
+        f"Write on LinkedIn: {contact.linkedin_url}",
+    )
+    cold = decide(msg(ANNA, (HANS,), 2), msg(ANNA, (HANS,), 3), texts=Texts(contact=contact), cold_after=10)
+    assert cold.cold and cold.suggestions[0].startswith("Let it rest")
+
+
+def test_tracking_offers_drops_conversations_without_offer_or_order():
+    chat = msg(ANNA, (HANS,), 2, subject="Kurze Frage zum Termin")
+    texts = Texts({chat.meta.ref.key: said()})
+    assert decide(chat, texts=texts, track_all=False) is None
+    offer_in_text = Texts({chat.meta.ref.key: said("offer", phrase="anbei unser Angebot")})
+    d = decide(chat, texts=offer_in_text, track_all=False)
+    assert d.evidence[-1].rule == "track.offer" or any(e.rule == "track.offer" for e in d.evidence)
+    by_subject = decide(msg(ANNA, (HANS,), 2, subject="AW: Ihr Angebot 2026-117"), texts=Texts(), track_all=False)
+    assert by_subject is not None

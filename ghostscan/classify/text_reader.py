@@ -1,0 +1,158 @@
+"""Message text on demand: body → text → language layer, and the customer's other channels.
+
+`MailTexts` is the `ghostscan.verdicts.model.TextReader` the pipeline hands to the verdicts
+stage. It loads a body only when a verdict asks for it, reads each message once, and keeps
+the result, so headers stay the whole cost of most messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+
+from ghostscan.classify.base import CustomerContact, Evidence, MessageKind, MessageText
+from ghostscan.parse.addresses import Address
+from ghostscan.settings import NlpSettings
+from ghostscan.threads.model import Direction, ThreadedMessage
+
+log = logging.getLogger(__name__)
+
+CONTACT_MESSAGES = 5
+"""How many of the customer's newest messages are searched for phone numbers and a signature."""
+
+
+def attachment_names(raw: bytes) -> tuple[str, ...]:
+    """File names of a message's attachments (``Angebot_2026-117.pdf``)."""
+    from ghostscan.parse.body import parse_message
+
+    names = []
+    for part in parse_message(raw).walk():
+        name = part.get_filename()
+        if name:
+            names.append(str(name))
+    return tuple(names)
+
+
+def message_body(raw: bytes) -> str:
+    """The readable text of a raw message (HTML converted, size-capped); never raises."""
+    from ghostscan.parse.body import body_text, parse_message
+
+    return body_text(parse_message(raw))
+
+
+def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: NlpSettings = NlpSettings()) -> MessageText:
+    """Run the language layer over one raw message.
+
+    Args:
+        raw: the whole message.
+        direction: ``"inbound"`` or ``"outbound"``.
+        sent: the message's date (return dates like "Monday" are relative to it).
+        nlp: model and extra pattern files.
+    """
+    from ghostscan.classify.language import analyze_text
+
+    analysis = analyze_text(
+        message_body(raw),
+        direction=direction,
+        sent=sent,
+        attachments=attachment_names(raw),
+        extra_patterns=tuple(Path(p) for p in nlp.patterns),
+        model=nlp.model,
+    )
+    return MessageText(
+        language=analysis.language,
+        intents=frozenset(i.value for i in analysis.intents),
+        evidence=tuple(Evidence(f"intent.{hit.intent.value}", " ".join(hit.phrase.split())) for hit in analysis.evidence),
+        return_date=analysis.return_date,
+    )
+
+
+def read_contact(bodies: Sequence[str], customer: Address, *, region: str) -> CustomerContact:
+    """The customer's name, company, phones and LinkedIn search from their own mail texts."""
+    from ghostscan.parse.contacts import extract_contact
+
+    found = extract_contact(bodies, customer, region=region)
+    return CustomerContact(found.name, found.company, tuple(found.phones), found.linkedin_url)
+
+
+class MailTexts:
+    """Reads the text of threaded messages on demand (see `TextReader`).
+
+    Args:
+        messages: every threaded message of the scan (to find a customer's own mail).
+        loaders: message ref → function returning its raw bytes.
+        nlp: language-layer settings.
+        region: region for phone numbers without a country code.
+        on_problem: called with (message, reason) when a body cannot be read or analysed;
+            the verdict then falls back to what the headers say.
+    """
+
+    def __init__(
+        self,
+        messages: Iterable[ThreadedMessage],
+        loaders: Mapping[object, Callable[[], bytes]],
+        *,
+        nlp: NlpSettings = NlpSettings(),
+        region: str = "DE",
+        on_problem: Callable[[ThreadedMessage, str], None] | None = None,
+    ):
+        self._loaders = loaders
+        self._nlp = nlp
+        self._region = region
+        self._on_problem = on_problem or (lambda m, reason: None)
+        self._texts: dict[object, MessageText | None] = {}
+        self._bodies: dict[object, str | None] = {}
+        self._contacts: dict[str, CustomerContact] = {}
+        self._by_sender: dict[str, list[ThreadedMessage]] = {}
+        for m in messages:
+            if m.direction is Direction.INBOUND and m.kind is MessageKind.HUMAN and m.meta.sender:
+                self._by_sender.setdefault(m.meta.sender.email, []).append(m)
+        self.bodies_read = 0
+
+    def _raw(self, message: ThreadedMessage) -> bytes | None:
+        loader = self._loaders.get(message.meta.ref)
+        if loader is None:
+            return None
+        try:
+            raw = loader()
+        except OSError as exc:
+            self._on_problem(message, f"cannot read the body: {exc}")
+            return None
+        self.bodies_read += 1
+        return raw
+
+    def text(self, message: ThreadedMessage) -> MessageText | None:
+        """See `TextReader.text`."""
+        ref = message.meta.ref
+        if ref not in self._texts:
+            raw = self._raw(message)
+            result = None
+            if raw is not None:
+                direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
+                try:
+                    result = read_text(raw, direction=direction, sent=message.meta.date, nlp=self._nlp)
+                except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
+                    self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+            self._texts[ref] = result
+        return self._texts[ref]
+
+    def _body(self, message: ThreadedMessage) -> str | None:
+        ref = message.meta.ref
+        if ref not in self._bodies:
+            raw = self._raw(message)
+            self._bodies[ref] = message_body(raw) if raw is not None else None
+        return self._bodies[ref]
+
+    def contact(self, customer: Address) -> CustomerContact:
+        """See `TextReader.contact`: the customer's newest own messages, anywhere in the mailbox."""
+        if customer.email not in self._contacts:
+            own = sorted(self._by_sender.get(customer.email, ()), key=lambda m: m.meta.date.timestamp() if m.meta.date else 0, reverse=True)
+            bodies = [b for b in (self._body(m) for m in own[:CONTACT_MESSAGES]) if b]
+            try:
+                self._contacts[customer.email] = read_contact(bodies, customer, region=self._region)
+            except Exception as exc:  # noqa: BLE001 - per-customer boundary: the verdict stands without channels
+                log.info("cannot read the contact details of %s: %s", customer.email, exc)
+                self._contacts[customer.email] = CustomerContact(name=customer.name or None)
+        return self._contacts[customer.email]
