@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
-from ghostscan.classify.base import Classification, CustomerContact, Evidence, MessageKind, MessageText
+from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.registry import classify_bytes, classify_message
 from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Identity, Role
@@ -23,9 +23,9 @@ from ghostscan.parse.headers import MessageMeta, parse_headers
 from ghostscan.settings import Settings
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage, Source
 from ghostscan.threads import thread_messages
-from ghostscan.threads.model import Direction, ThreadedMessage
+from ghostscan.threads.model import Conversation, Direction, ThreadedMessage
 from ghostscan.verdicts.business_days import BusinessCalendar
-from ghostscan.verdicts.decide import DecideOptions, decide_verdict
+from ghostscan.verdicts.decide import DecideOptions, decide_verdict, subject_names_offer
 from ghostscan.verdicts.model import Decision
 
 if TYPE_CHECKING:
@@ -154,14 +154,44 @@ def _read(source: Source, settings: Settings, progress: Progress, problems: list
     return folders, items
 
 
-def _classify(items: list[tuple[RawMessage, MessageMeta]], identity: Identity, problems: list[Problem]) -> tuple[list[ThreadedMessage], int]:
+def _defer() -> bytes:
+    raise BodyNeeded
+
+
+def _classify(
+    items: list[tuple[RawMessage, MessageMeta]],
+    identity: Identity,
+    problems: list[Problem],
+    prefetch: Callable[[list[MessageRef]], object] | None = None,
+) -> tuple[list[ThreadedMessage], int]:
+    """Classify inbound messages; ours are human by definition.
+
+    With *prefetch* (a source that can fetch bodies in batches), a first pass decides every
+    message it can from headers and sets aside the ones whose rules asked for the body;
+    their bodies are fetched in one go, then they are classified with them.
+    """
     threaded: list[ThreadedMessage] = []
     bodies = 0
+    deferred: list[tuple[RawMessage, MessageMeta, Direction]] = []
     for raw, meta in items:
         direction = _DIRECTION[identity.role_of(meta.sender)]
         if direction is not Direction.INBOUND:
             threaded.append(ThreadedMessage(meta, _OURS, direction))
             continue
+        try:
+            decision = classify_message(meta, _defer if prefetch else raw.load)
+        except BodyNeeded:
+            deferred.append((raw, meta, direction))
+            continue
+        except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan
+            problems.append(Problem(str(raw.ref), meta.message_id, f"cannot classify: {exc}"))
+            log.info("skipped %s (%s): cannot classify: %s", raw.ref, meta.message_id, exc)
+            continue
+        bodies += decision.body_read
+        threaded.append(ThreadedMessage(meta, decision, direction))
+    if deferred and prefetch:
+        prefetch([raw.ref for raw, _, _ in deferred])
+    for raw, meta, direction in deferred:
         try:
             decision = classify_message(meta, raw.load)
         except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan
@@ -171,6 +201,22 @@ def _classify(items: list[tuple[RawMessage, MessageMeta]], identity: Identity, p
         bodies += decision.body_read
         threaded.append(ThreadedMessage(meta, decision, direction))
     return threaded, bodies
+
+
+def _likely_reads(conversations: Iterable[Conversation], *, track_all: bool) -> list[MessageRef]:
+    """Messages whose text the verdicts will most likely read: each conversation's last
+    customer reply (is it a no?), its automatic replies (return dates), and - when only
+    offers are tracked - our first messages if no subject says "offer"."""
+    refs = []
+    for conv in conversations:
+        ours = [m for m in conv.messages if m.direction is not Direction.INBOUND]
+        if not track_all and ours and not any(subject_names_offer(m.meta.subject) for m in ours):
+            refs.extend(m.meta.ref for m in ours[:3])
+        replies = [m for m in conv.messages if m.direction is Direction.INBOUND and m.kind is MessageKind.HUMAN]
+        if replies:
+            refs.append(replies[-1].meta.ref)
+        refs.extend(m.meta.ref for m in conv.messages if m.kind is MessageKind.AUTO_REPLY)
+    return refs
 
 
 def scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:
@@ -195,8 +241,11 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
     identity = learn_identity(settings, (meta for _, meta in items))
     if not identity.addresses:
         log.warning("no own address known: set identity.addresses in the config, or scan a mailbox with a Sent folder")
-    threaded, bodies = _classify(items, identity, problems)
+    prefetch = getattr(source, "prefetch_bodies", None)
+    threaded, bodies = _classify(items, identity, problems, prefetch)
     conversations = thread_messages(threaded, window_days=settings.threading.window_days)
+    if prefetch:
+        prefetch(_likely_reads(conversations, track_all=settings.track == "all"))
 
     def text_problem(message: ThreadedMessage, reason: str) -> None:
         problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))

@@ -84,6 +84,15 @@ class Classification:
     body_read: bool = False
 
 
+class BodyNeeded(Exception):
+    """Raised by a deferring loader when a rule asks for the body.
+
+    The pipeline classifies every message with such a loader first, collects the ones that
+    need their body, has the source fetch those bodies in batches (one IMAP command per
+    hundreds of messages instead of one each), then classifies them again.
+    """
+
+
 class MessageView:
     """One message as rules see it: metadata now, the full bytes on first request.
 

@@ -458,9 +458,29 @@ def put_body(store: Store, account: str, folder: str, uid: int, body: bytes) -> 
     Raises:
         StoreError: SQLite failed, or the message is not cached (foreign key).
     """
+    put_bodies(store, account, folder, [(uid, body)])
+
+
+def put_bodies(store: Store, account: str, folder: str, bodies: Iterable[tuple[int, bytes]]) -> None:
+    """Cache many body starts in one transaction (see `put_body`).
+
+    Raises:
+        StoreError: SQLite failed, or a message is not cached (foreign key).
+    """
     with store.transaction() as conn:
-        conn.execute(
+        conn.executemany(
             "INSERT INTO bodies (account, folder, uid, body) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (account, folder, uid) DO UPDATE SET body = excluded.body",
-            (account, folder, uid, body),
+            ((account, folder, uid, body) for uid, body in bodies),
         )
+
+
+def cached_body_uids(store: Store, account: str, folder: str) -> set[int]:
+    """UIDs of *folder* whose body start is cached.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        rows = conn.execute("SELECT uid FROM bodies WHERE account = ? AND folder = ?", (account, folder))
+        return {row[0] for row in rows}

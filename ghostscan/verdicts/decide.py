@@ -60,6 +60,11 @@ class DecideOptions:
     texts: TextReader = field(default_factory=NoTexts)
 
 
+def subject_names_offer(subject: str) -> bool:
+    """Whether a subject alone says the conversation is about an offer ("Angebot", "Quote"…)."""
+    return _OFFER_SUBJECT.search(subject) is not None
+
+
 def _ours(m: ThreadedMessage) -> bool:
     return m.direction is not Direction.INBOUND
 
