@@ -204,17 +204,25 @@ def _classify(
 
 
 def _likely_reads(conversations: Iterable[Conversation], *, track_all: bool) -> list[MessageRef]:
-    """Messages whose text the verdicts will most likely read: each conversation's last
-    customer reply (is it a no?), its automatic replies (return dates), and - when only
-    offers are tracked - our first messages if no subject says "offer"."""
+    """Messages whose text the verdicts will most likely read.
+
+    Each conversation's last customer reply (is it a no?) and automatic replies (return
+    dates); where our message is the last human word, every human message (a firm order?
+    the customer's phone number?); and - when only offers are tracked - our first messages
+    if no subject says "offer".
+    """
     refs = []
     for conv in conversations:
         ours = [m for m in conv.messages if m.direction is not Direction.INBOUND]
-        if not track_all and ours and not any(subject_names_offer(m.meta.subject) for m in ours):
+        if not ours:
+            continue
+        if not track_all and not any(subject_names_offer(m.meta.subject) for m in ours):
             refs.extend(m.meta.ref for m in ours[:3])
-        replies = [m for m in conv.messages if m.direction is Direction.INBOUND and m.kind is MessageKind.HUMAN]
-        if replies:
-            refs.append(replies[-1].meta.ref)
+        human = [m for m in conv.messages if m.kind is MessageKind.HUMAN]
+        if human and human[-1].direction is not Direction.INBOUND:
+            refs.extend(m.meta.ref for m in human)
+        elif human:
+            refs.append(human[-1].meta.ref)
         refs.extend(m.meta.ref for m in conv.messages if m.kind is MessageKind.AUTO_REPLY)
     return refs
 
