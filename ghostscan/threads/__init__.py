@@ -15,7 +15,6 @@ Each message records how it was attached (`ThreadedMessage.linked_by`).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Sequence
 
 from ghostscan.threads.bounces import LINKED_BY as _BOUNCE
@@ -136,7 +135,7 @@ def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 6
         for position, i in enumerate(members):
             label = _ROOT if position == 0 else (convs.labels[i] or "references")
             m = unique[i]
-            threaded.append(m if m.linked_by == label else replace(m, linked_by=label))
+            threaded.append(m if m.linked_by == label else ThreadedMessage(m.meta, m.classification, m.direction, label))
         head = unique[members[0]].meta
         conv_id = head.message_id if head.message_id is not None else str(head.ref)
         conversations.append((order[members[0]], Conversation(conv_id, tuple(threaded))))
