@@ -7,7 +7,9 @@ A *party* is the unit ghostscan thinks of as one customer: a company domain
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from email.utils import getaddresses
 from enum import StrEnum
 from typing import Iterable
@@ -56,14 +58,40 @@ class Address:
         return f"{self.name} <{self.email}>" if self.name else self.email
 
 
-def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
-    """Parse decoded header values (To, Cc, …) into addresses; junk is skipped, never raised."""
+# One plain address, with or without a display name: most header values look like this,
+# and matching it directly costs a fraction of email.utils.getaddresses (measured: 2.5 of
+# 4.7 s per 20,000 header blocks went to getaddresses alone).
+_SIMPLE = re.compile(r'\s*(?:"([^"\\]*)"|([^"<>,;:()\\@]*?))?\s*<?([^\s<>,;:()"\\@]+@[^\s<>,;:()"\\@]+?)>?\s*')
+
+
+def _simple(value: str) -> list[tuple[str, str]] | None:
+    if '"' in value and value.count('"') != 2:
+        return None
+    parts = value.split(",") if '"' not in value else [value]
+    out = []
+    for part in parts:
+        if not part.strip():
+            continue
+        match = _SIMPLE.fullmatch(part)
+        if match is None:
+            return None
+        out.append((match.group(1) or match.group(2) or "", match.group(3)))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _parse(values: tuple[str, ...]) -> tuple[Address, ...]:
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        simple = _simple(value)
+        if simple is None:
+            try:
+                simple = getaddresses([value])
+            except Exception:  # noqa: BLE001 - getaddresses raises odd errors on hostile input (bpo-34155)
+                simple = []
+        pairs.extend(simple)
     out: list[Address] = []
     seen: set[str] = set()
-    try:
-        pairs = getaddresses([v for v in values if v])
-    except Exception:  # noqa: BLE001 - getaddresses raises odd errors on hostile input (bpo-34155)
-        pairs = []
     for name, email in pairs:
         email = email.strip().strip("<>").lower()
         if "@" not in email or email in seen:
@@ -71,6 +99,15 @@ def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
         seen.add(email)
         out.append(Address(email=email, name=" ".join(name.split()).strip("'\" ")))
     return tuple(out)
+
+
+def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
+    """Parse decoded header values (To, Cc, …) into addresses; junk is skipped, never raised.
+
+    The same header values recur across a mailbox (the user, regular customers), so results
+    are cached.
+    """
+    return _parse(tuple(v for v in values if v))
 
 
 class Role(StrEnum):
