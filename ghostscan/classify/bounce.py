@@ -376,8 +376,24 @@ def _dsn_content_type(meta: MessageMeta) -> bool:
     return ctype.startswith("multipart/report") and bool(_DSN_CONTENT_TYPE.search(ctype))
 
 
+_last_plausible: tuple[MessageMeta | None, bool] = (None, False)
+
+
 def _plausible(meta: MessageMeta) -> bool:
-    """Whether the headers allow a delivery notice at all (else the body stays unread)."""
+    """Whether the headers allow a delivery notice at all (else the body stays unread).
+
+    The complaint, delay and bounce rules all ask this of the same message in a row; the
+    answer for the last message is kept (its subject regex is the classifier's hot spot).
+    """
+    global _last_plausible
+    if _last_plausible[0] is meta:
+        return _last_plausible[1]
+    answer = _plausible_headers(meta)
+    _last_plausible = (meta, answer)
+    return answer
+
+
+def _plausible_headers(meta: MessageMeta) -> bool:
     ctype = meta.header("content-type").lower()
     return bool(
         ctype.startswith("multipart/report")
