@@ -14,6 +14,7 @@ COPY, MOVE or EXPUNGE.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import ssl
 import time
@@ -235,6 +236,55 @@ class ImapSession:
         raise AssertionError("unreachable")
 
 
+_MESSAGE_START = re.compile(rb"\d+ \(")
+_NUMBER_ITEM = re.compile(rb"(UID|RFC822\.SIZE|MODSEQ|X-GM-MSGID|X-GM-THRID) \(?(\d+)\)?")
+_FLAGS_ITEM = re.compile(rb"FLAGS \(([^)]*)\)")
+_DATE_ITEM = re.compile(rb'INTERNALDATE "([^"]+)"')
+
+
+def fetch_headers(client: Any, uids: list[int], items: list[bytes]) -> dict[int, dict[bytes, Any]]:
+    """``UID FETCH`` of the header items, answered in the shape of imapclient's `fetch`.
+
+    imapclient's general response parser costs about 55 µs a message (5.5 s per 100,000);
+    this answer has a fixed shape - numbers, one flag list, one date and one header literal -
+    so a few regular expressions read it in a fraction of that. Clients without imaplib's
+    protocol object (test doubles) go through their own `fetch`.
+    """
+    imap = getattr(client, "_imap", None)
+    if imap is None:
+        return client.fetch(uids, items)
+    tag = imap._command("UID", "FETCH", ",".join(map(str, uids)), b"(" + b" ".join(items) + b")")
+    typ, data = imap._command_complete("FETCH", tag)
+    client._checkok("fetch", typ, data)
+    typ, data = imap._untagged_response(typ, data, "FETCH")
+    records: list[tuple[bytes, bytes]] = []
+    for part in data:
+        if isinstance(part, tuple):
+            records.append((part[0], part[1] or b""))
+        elif isinstance(part, bytes) and _MESSAGE_START.match(part):
+            records.append((part, b""))
+        elif isinstance(part, bytes) and records:
+            text, literal = records[-1]
+            records[-1] = (text + part, literal)
+    out: dict[int, dict[bytes, Any]] = {}
+    for text, literal in records:
+        fields: dict[bytes, Any] = {name: int(value) for name, value in _NUMBER_ITEM.findall(text)}
+        uid = fields.get(b"UID")
+        if uid is None:
+            continue  # an unsolicited FETCH (a flag change by another client): not ours
+        flags = _FLAGS_ITEM.search(text)
+        fields[b"FLAGS"] = tuple(flags.group(1).split()) if flags else ()
+        date = _DATE_ITEM.search(text)
+        if date:
+            try:
+                fields[b"INTERNALDATE"] = datetime.strptime(date.group(1).decode().strip(), "%d-%b-%Y %H:%M:%S %z")
+            except ValueError:
+                pass
+        fields[b"BODY[HEADER]"] = literal
+        out[uid] = fields
+    return out
+
+
 def _fetch_changed_flags(client: Any, modseq: int) -> dict[int, dict[bytes, Any]]:
     """``UID FETCH 1:* (FLAGS) (CHANGEDSINCE modseq)`` (RFC 7162 §3.1.4).
 
@@ -416,7 +466,7 @@ class ImapSource:
         items = FETCH_ITEMS + (GMAIL_ITEMS if gmail else [])
         for start in range(0, len(new), BATCH_SIZE):
             batch = new[start : start + BATCH_SIZE]
-            response = self.session.call("FETCH", lambda c: c.fetch(batch, items), folder=name)
+            response = self.session.call("FETCH", lambda c: fetch_headers(c, batch, items), folder=name)
             sync_state.put_messages(self.store, account, name, (self._cached(uid, data) for uid, data in response.items()))
             self.fetched_headers += len(response)
         if condstore and state is not None and state.highestmodseq and modseq != state.highestmodseq and have - gone:
