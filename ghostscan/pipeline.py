@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
 from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.registry import classify_bytes, classify_message
+from ghostscan.classify.results import classification_from_json, classification_to_json, rules_version
 from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Identity, Role
 from ghostscan.parse.headers import MessageMeta, parse_headers
@@ -158,11 +159,22 @@ def _defer() -> bytes:
     raise BodyNeeded
 
 
+class ResultCache(Protocol):
+    """Results kept between runs (the IMAP source's store): JSON by message and name."""
+
+    def get(self, ref: MessageRef, name: str) -> str | None: ...
+
+    def put(self, ref: MessageRef, name: str, value: str) -> None: ...
+
+    def flush(self) -> None: ...
+
+
 def _classify(
     items: list[tuple[RawMessage, MessageMeta]],
     identity: Identity,
     problems: list[Problem],
     prefetch: Callable[[list[MessageRef]], object] | None = None,
+    cache: ResultCache | None = None,
 ) -> tuple[list[ThreadedMessage], int]:
     """Classify inbound messages; ours are human by definition.
 
@@ -178,6 +190,10 @@ def _classify(
         if direction is not Direction.INBOUND:
             threaded.append(ThreadedMessage(meta, _OURS, direction))
             continue
+        kept = cache.get(raw.ref, "kind") if cache else None
+        if kept is not None:
+            threaded.append(ThreadedMessage(meta, classification_from_json(kept), direction))
+            continue
         try:
             decision = classify_message(meta, _defer if prefetch else raw.load)
         except BodyNeeded:
@@ -189,6 +205,8 @@ def _classify(
             continue
         bodies += decision.body_read
         threaded.append(ThreadedMessage(meta, decision, direction))
+        if cache:
+            cache.put(raw.ref, "kind", classification_to_json(decision))
     if deferred and prefetch:
         prefetch([raw.ref for raw, _, _ in deferred])
     for raw, meta, direction in deferred:
@@ -200,6 +218,8 @@ def _classify(
             continue
         bodies += decision.body_read
         threaded.append(ThreadedMessage(meta, decision, direction))
+        if cache:
+            cache.put(raw.ref, "kind", classification_to_json(decision))
     return threaded, bodies
 
 
@@ -250,7 +270,9 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
     if not identity.addresses:
         log.warning("no own address known: set identity.addresses in the config, or scan a mailbox with a Sent folder")
     prefetch = getattr(source, "prefetch_bodies", None)
-    threaded, bodies = _classify(items, identity, problems, prefetch)
+    results = getattr(source, "results", None)
+    cache: ResultCache | None = results(rules_version(settings.nlp)) if results else None
+    threaded, bodies = _classify(items, identity, problems, prefetch, cache)
     conversations = thread_messages(threaded, window_days=settings.threading.window_days)
     if prefetch:
         prefetch(_likely_reads(conversations, track_all=settings.track == "all"))
@@ -265,6 +287,7 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         nlp=settings.nlp,
         region=settings.advice.region,
         on_problem=text_problem,
+        cache=cache,
     )
     options = DecideOptions(
         now=now,
@@ -278,6 +301,8 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         texts=texts,
     )
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
+    if cache:
+        cache.flush()
     stats = ScanStats(
         folders=len(folders),
         messages=len(items),

@@ -7,12 +7,14 @@ the result, so headers stay the whole cost of most messages.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ghostscan.classify.base import CustomerContact, Evidence, MessageKind, MessageText
+from ghostscan.classify.results import text_from_json, text_to_json
 from ghostscan.parse.addresses import Address
 from ghostscan.settings import NlpSettings
 from ghostscan.threads.model import Direction, ThreadedMessage
@@ -87,6 +89,7 @@ class MailTexts:
         region: region for phone numbers without a country code.
         on_problem: called with (message, reason) when a body cannot be read or analysed;
             the verdict then falls back to what the headers say.
+        cache: results kept between runs (``get``/``put`` of JSON by ref and name), or None.
     """
 
     def __init__(
@@ -97,11 +100,13 @@ class MailTexts:
         nlp: NlpSettings = NlpSettings(),
         region: str = "DE",
         on_problem: Callable[[ThreadedMessage, str], None] | None = None,
+        cache: Any = None,
     ):
         self._loaders = loaders
         self._nlp = nlp
         self._region = region
         self._on_problem = on_problem or (lambda m, reason: None)
+        self._cache = cache
         self._texts: dict[object, MessageText | None] = {}
         self._bodies: dict[object, str | None] = {}
         self._contacts: dict[str, CustomerContact] = {}
@@ -126,6 +131,10 @@ class MailTexts:
     def text(self, message: ThreadedMessage) -> MessageText | None:
         """See `TextReader.text`."""
         ref = message.meta.ref
+        if ref not in self._texts and self._cache is not None:
+            kept = self._cache.get(ref, "text")
+            if kept is not None:
+                self._texts[ref] = text_from_json(kept)
         if ref not in self._texts:
             raw = self._raw(message)
             result = None
@@ -135,6 +144,9 @@ class MailTexts:
                     result = read_text(raw, direction=direction, sent=message.meta.date, nlp=self._nlp)
                 except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
                     self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+                else:
+                    if self._cache is not None:
+                        self._cache.put(ref, "text", text_to_json(result))
             self._texts[ref] = result
         return self._texts[ref]
 
@@ -149,10 +161,22 @@ class MailTexts:
         """See `TextReader.contact`: the customer's newest own messages, anywhere in the mailbox."""
         if customer.email not in self._contacts:
             own = sorted(self._by_sender.get(customer.email, ()), key=lambda m: m.meta.date.timestamp() if m.meta.date else 0, reverse=True)
+            # Kept under the customer's newest message: a new mail from them reads afresh.
+            key = own[0].meta.ref if own else None
+            kept = self._cache.get(key, f"contact:{customer.email}") if self._cache is not None and key else None
+            if kept is not None:
+                data = json.loads(kept)
+                self._contacts[customer.email] = CustomerContact(data[0], data[1], tuple(data[2]), data[3])
+                return self._contacts[customer.email]
             bodies = [b for b in (self._body(m) for m in own[:CONTACT_MESSAGES]) if b]
             try:
-                self._contacts[customer.email] = read_contact(bodies, customer, region=self._region)
+                found = read_contact(bodies, customer, region=self._region)
             except Exception as exc:  # noqa: BLE001 - per-customer boundary: the verdict stands without channels
                 log.info("cannot read the contact details of %s: %s", customer.email, exc)
-                self._contacts[customer.email] = CustomerContact(name=customer.name or None)
+                found = CustomerContact(name=customer.name or None)
+            else:
+                if self._cache is not None and key:
+                    value = [found.name, found.company, list(found.phones), found.linkedin_url]
+                    self._cache.put(key, f"contact:{customer.email}", json.dumps(value, ensure_ascii=False))
+            self._contacts[customer.email] = found
         return self._contacts[customer.email]

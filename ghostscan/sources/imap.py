@@ -32,6 +32,7 @@ from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage
 from ghostscan.sources.roles import role_for_name, role_for_special_use, role_override
 from ghostscan.store import sync_state
 from ghostscan.store.db import Store
+from ghostscan.store.results import StoredResults
 
 log = logging.getLogger(__name__)
 
@@ -495,6 +496,10 @@ class ImapSource:
             gm_msgid=_int(data.get(b"X-GM-MSGID")),
             gm_thrid=_int(data.get(b"X-GM-THRID")),
         )
+
+    def results(self, version: str) -> StoredResults:
+        """The store's cached classification results for this account under *version*."""
+        return StoredResults(self.store, self.account.name, version)
 
     def prefetch_bodies(self, refs: Iterable[MessageRef]) -> int:
         """Fetch the body starts of *refs* in batches and keep them in the store.

@@ -130,9 +130,30 @@ def _add_bodies(conn: sqlite3.Connection) -> None:
     )
 
 
+def _add_results(conn: sqlite3.Connection) -> None:
+    # What classification and the language layer decided for a message, as JSON, under
+    # the version of the rules that decided it: an unchanged message is never classified
+    # or read again, and new rules (a new `version`) decide afresh.
+    conn.execute(
+        """
+        CREATE TABLE results (
+            account TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            uid INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (account, folder, uid, name),
+            FOREIGN KEY (account, folder, uid) REFERENCES messages (account, folder, uid) ON DELETE CASCADE
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("create_folders_and_messages", _create_folders_and_messages),
     Migration("add_bodies", _add_bodies),
+    Migration("add_results", _add_results),
 )
 """Every migration ghostscan knows, in the order they are applied."""
 

@@ -484,3 +484,31 @@ def cached_body_uids(store: Store, account: str, folder: str) -> set[int]:
     with store.reading() as conn:
         rows = conn.execute("SELECT uid FROM bodies WHERE account = ? AND folder = ?", (account, folder))
         return {row[0] for row in rows}
+
+
+def get_results(store: Store, account: str, folder: str, version: str) -> dict[tuple[int, str], str]:
+    """The cached results of *folder* decided by rules of *version*: (uid, name) → JSON.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        rows = conn.execute(
+            "SELECT uid, name, value FROM results WHERE account = ? AND folder = ? AND version = ?",
+            (account, folder, version),
+        )
+        return {(uid, name): value for uid, name, value in rows}
+
+
+def put_results(store: Store, account: str, folder: str, version: str, results: Iterable[tuple[int, str, str]]) -> None:
+    """Keep (uid, name, JSON) results of *version*, all in one transaction.
+
+    Raises:
+        StoreError: SQLite failed, or a message is not cached (foreign key).
+    """
+    with store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO results (account, folder, uid, name, version, value) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (account, folder, uid, name) DO UPDATE SET version = excluded.version, value = excluded.value",
+            ((account, folder, uid, name, version, value) for uid, name, value in results),
+        )

@@ -310,3 +310,26 @@ def test_corrupt_store_is_exit_8_and_cache_rebuild_fixes_it(run, config_file, tm
     assert verdicts(audit(run, config_file, "--account", "anna")) == local_verdicts
     info = run("--config", str(config_file), "cache", "info", environ=ENVIRON)
     assert "anna\tJunk\tjunk\t4 messages" in info.stdout
+
+
+def test_unchanged_rerun_neither_reads_nor_classifies_again(config_file, tmp_path):
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    env = Environment(environ=ENVIRON, now=lambda: AS_OF)
+    stats = []
+    with open_store(tmp_path / "results.sqlite") as store:
+        for _ in range(2):
+            account = settings.account("anna")
+            source = ImapSource(account, store, env)
+            try:
+                stats.append(scan(source, settings, now=AS_OF).stats)
+            finally:
+                source.close()
+        kept = sum(len(sync_state.get_results(store, "anna", f.folder, v)) for f in sync_state.list_folders(store, "anna") for v in {_version(store)})
+    assert stats[0].bodies_read > 0
+    assert stats[1].bodies_read == 0
+    assert kept > 0
+
+
+def _version(store) -> str:
+    (version,) = store.connection.execute("SELECT DISTINCT version FROM results").fetchone()
+    return version

@@ -1,0 +1,42 @@
+"""`StoredResults`: a per-run view of the results table for one account."""
+
+from __future__ import annotations
+
+from ghostscan.sources.base import MessageRef
+from ghostscan.store import sync_state
+from ghostscan.store.db import Store
+
+
+class StoredResults:
+    """Reads an account's cached results folder by folder; writes them in one go.
+
+    Args:
+        store: the open store.
+        account: the account's name.
+        version: the rules version results must carry to count (see
+            `ghostscan.classify.results.rules_version`).
+    """
+
+    def __init__(self, store: Store, account: str, version: str):
+        self._store = store
+        self._account = account
+        self._version = version
+        self._loaded: dict[str, dict[tuple[int, str], str]] = {}
+        self._pending: dict[str, list[tuple[int, str, str]]] = {}
+
+    def get(self, ref: MessageRef, name: str) -> str | None:
+        """The cached JSON result *name* (``"kind"``, ``"text"``) of a message, or None."""
+        folder = self._loaded.get(ref.folder)
+        if folder is None:
+            folder = self._loaded[ref.folder] = sync_state.get_results(self._store, self._account, ref.folder, self._version)
+        return folder.get((int(ref.key), name))
+
+    def put(self, ref: MessageRef, name: str, value: str) -> None:
+        """Keep a result; written by `flush`."""
+        self._pending.setdefault(ref.folder, []).append((int(ref.key), name, value))
+
+    def flush(self) -> None:
+        """Write the kept results, one transaction per folder."""
+        for folder, rows in self._pending.items():
+            sync_state.put_results(self._store, self._account, folder, self._version, rows)
+        self._pending.clear()
