@@ -184,7 +184,24 @@ def _classify(
     """
     threaded: list[ThreadedMessage] = []
     bodies = 0
-    deferred: list[tuple[RawMessage, MessageMeta, Direction]] = []
+    deferred: list[tuple[RawMessage, MessageMeta]] = []
+
+    def classify_one(raw: RawMessage, meta: MessageMeta, loader: Callable[[], bytes]) -> None:
+        nonlocal bodies
+        try:
+            decision = classify_message(meta, loader)
+        except BodyNeeded:
+            deferred.append((raw, meta))
+            return
+        except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan
+            problems.append(Problem(str(raw.ref), meta.message_id, f"cannot classify: {exc}"))
+            log.info("skipped %s (%s): cannot classify: %s", raw.ref, meta.message_id, exc)
+            return
+        bodies += decision.body_read
+        threaded.append(ThreadedMessage(meta, decision, Direction.INBOUND))
+        if cache:
+            cache.put(raw.ref, "kind", classification_to_json(decision))
+
     for raw, meta in items:
         direction = _DIRECTION[identity.role_of(meta.sender)]
         if direction is not Direction.INBOUND:
@@ -194,32 +211,12 @@ def _classify(
         if kept is not None:
             threaded.append(ThreadedMessage(meta, classification_from_json(kept), direction))
             continue
-        try:
-            decision = classify_message(meta, _defer if prefetch else raw.load)
-        except BodyNeeded:
-            deferred.append((raw, meta, direction))
-            continue
-        except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan
-            problems.append(Problem(str(raw.ref), meta.message_id, f"cannot classify: {exc}"))
-            log.info("skipped %s (%s): cannot classify: %s", raw.ref, meta.message_id, exc)
-            continue
-        bodies += decision.body_read
-        threaded.append(ThreadedMessage(meta, decision, direction))
-        if cache:
-            cache.put(raw.ref, "kind", classification_to_json(decision))
+        classify_one(raw, meta, _defer if prefetch else raw.load)
     if deferred and prefetch:
-        prefetch([raw.ref for raw, _, _ in deferred])
-    for raw, meta, direction in deferred:
-        try:
-            decision = classify_message(meta, raw.load)
-        except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan
-            problems.append(Problem(str(raw.ref), meta.message_id, f"cannot classify: {exc}"))
-            log.info("skipped %s (%s): cannot classify: %s", raw.ref, meta.message_id, exc)
-            continue
-        bodies += decision.body_read
-        threaded.append(ThreadedMessage(meta, decision, direction))
-        if cache:
-            cache.put(raw.ref, "kind", classification_to_json(decision))
+        waiting, deferred[:] = list(deferred), []
+        prefetch([raw.ref for raw, _ in waiting])
+        for raw, meta in waiting:
+            classify_one(raw, meta, raw.load)
     return threaded, bodies
 
 
