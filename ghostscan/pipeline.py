@@ -271,8 +271,6 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
     cache: ResultCache | None = results(rules_version(settings.nlp)) if results else None
     threaded, bodies = _classify(items, identity, problems, prefetch, cache)
     conversations = thread_messages(threaded, window_days=settings.threading.window_days)
-    if prefetch:
-        prefetch(_likely_reads(conversations, track_all=settings.track == "all"))
 
     def text_problem(message: ThreadedMessage, reason: str) -> None:
         problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
@@ -285,6 +283,13 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         region=settings.advice.region,
         on_problem=text_problem,
         cache=cache,
+        # Asked for only when a first body is really needed: an unchanged re-run, whose
+        # readings are all kept, fetches nothing.
+        prefetch=(
+            (lambda: prefetch([r for r in _likely_reads(conversations, track_all=settings.track == "all") if cache is None or cache.get(r, "text") is None]))
+            if prefetch
+            else None
+        ),
     )
     options = DecideOptions(
         now=now,

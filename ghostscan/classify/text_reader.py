@@ -90,6 +90,8 @@ class MailTexts:
         on_problem: called with (message, reason) when a body cannot be read or analysed;
             the verdict then falls back to what the headers say.
         cache: results kept between runs (``get``/``put`` of JSON by ref and name), or None.
+        prefetch: called once, before the first body is loaded, to fetch the bodies that
+            will likely be read in one batch.
     """
 
     def __init__(
@@ -101,12 +103,14 @@ class MailTexts:
         region: str = "DE",
         on_problem: Callable[[ThreadedMessage, str], None] | None = None,
         cache: Any = None,
+        prefetch: Callable[[], object] | None = None,
     ):
         self._loaders = loaders
         self._nlp = nlp
         self._region = region
         self._on_problem = on_problem or (lambda m, reason: None)
         self._cache = cache
+        self._prefetch = prefetch
         self._texts: dict[object, MessageText | None] = {}
         self._bodies: dict[object, str | None] = {}
         self._contacts: dict[str, CustomerContact] = {}
@@ -120,6 +124,9 @@ class MailTexts:
         loader = self._loaders.get(message.meta.ref)
         if loader is None:
             return None
+        if self._prefetch is not None:
+            prefetch, self._prefetch = self._prefetch, None
+            prefetch()
         try:
             raw = loader()
         except OSError as exc:

@@ -512,3 +512,16 @@ def put_results(store: Store, account: str, folder: str, version: str, results: 
             "ON CONFLICT (account, folder, uid, name) DO UPDATE SET version = excluded.version, value = excluded.value",
             ((account, folder, uid, name, version, value) for uid, name, value in results),
         )
+
+
+def drop_bodies(store: Store, account: str) -> int:
+    """Forget the account's cached body starts (their results are kept in ``results``).
+
+    Returns:
+        How many were dropped.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.transaction() as conn:
+        return max(conn.execute("DELETE FROM bodies WHERE account = ?", (account,)).rowcount, 0)
