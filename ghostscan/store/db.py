@@ -315,6 +315,10 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
     with translate_sqlite_errors(path):
         if path.stat().st_size == 0:
             conn.execute(f"PRAGMA page_size = {_PAGE_SIZE}")
+            # Body starts are kept only until their results are (sync_state.drop_bodies);
+            # incremental auto-vacuum lets the file give that space back
+            # (https://sqlite.org/pragma.html#pragma_auto_vacuum; only settable on a new file).
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         # WAL lets a report read while a sync writes (https://sqlite.org/wal.html). Some
         # network filesystems cannot do WAL; SQLite then keeps the rollback journal.
         conn.execute("PRAGMA journal_mode = WAL").fetchone()

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Iterable, Iterator
 
 from ghostscan.store.db import Store
+from ghostscan.store.errors import translate_sqlite_errors
 
 __all__ = [
     "CachedMessage",
@@ -524,4 +525,11 @@ def drop_bodies(store: Store, account: str) -> int:
         StoreError: SQLite failed.
     """
     with store.transaction() as conn:
-        return max(conn.execute("DELETE FROM bodies WHERE account = ?", (account,)).rowcount, 0)
+        dropped = max(conn.execute("DELETE FROM bodies WHERE account = ?", (account,)).rowcount, 0)
+    if dropped:
+        with translate_sqlite_errors(store.path):
+            # Give the pages back (the store is created with auto_vacuum = INCREMENTAL), then
+            # fold the WAL into the file and cut it to zero. executescript, outside any
+            # transaction: sqlite3's execute() steps this pragma only once, freeing one page.
+            store.connection.executescript("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+    return dropped

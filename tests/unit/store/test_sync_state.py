@@ -332,3 +332,20 @@ def test_cache_survives_reopening(tmp_path):
     with open_store(path) as second:
         assert [m.uid for m in iter_messages(second, ANNA, "INBOX")] == [1, 2, 3, 4, 5]
         assert get_folder(second, ANNA, "INBOX").uidnext == 6
+
+
+def test_dropping_bodies_gives_the_space_back(tmp_path):
+    import os
+
+    from ghostscan.store import sync_state
+    from ghostscan.store.db import open_store
+
+    with open_store(tmp_path / "store.sqlite") as store:
+        sync_state.save_folder(store, sync_state.FolderState("a", "INBOX", 1))
+        sync_state.put_messages(store, "a", "INBOX", [sync_state.CachedMessage(i, b"Subject: x\r\n") for i in range(300)])
+        sync_state.put_bodies(store, "a", "INBOX", [(i, os.urandom(30_000)) for i in range(300)])
+        assert sync_state.drop_bodies(store, "a") == 300
+        assert sync_state.get_body(store, "a", "INBOX", 1) is None
+        assert sync_state.count_messages(store, "a", "INBOX") == 300
+    size = sum(p.stat().st_size for p in tmp_path.iterdir())
+    assert size < 1_000_000, f"{size} bytes left after dropping 9 MB of bodies"
