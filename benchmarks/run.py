@@ -26,7 +26,8 @@ is its own, read with ``os.wait4``), with all IMAP traffic going through a count
 5. ``ghostscan --help``;
 
 plus threading alone (`ghostscan.threads.thread_messages` on the first audit's messages)
-and, at 10k, a cProfile of the first audit. Results go to stdout and benchmarks/RESULTS.md.
+and, at 10k, cProfiles of both first audits and of the no-change re-run. Results go to
+stdout and benchmarks/RESULTS.md; benchmarks/README.md says what each number means.
 
 Environment: ``GHOSTSCAN_BENCH_SIZES`` (comma-separated), ``GHOSTSCAN_BENCH_TIMEOUT``
 (seconds a first audit may take before it is stopped, default 300), ``GHOSTSCAN_BENCH_KEEP=1``
