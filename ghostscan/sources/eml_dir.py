@@ -269,7 +269,32 @@ def _is_candidate(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-class EmlDirSource:
+class IndexedFolders:
+    """Folder listing shared by the directory sources: an index of folder name → places,
+    built once on first use, and folders listed ``"INBOX"`` first, then by name.
+
+    Subclasses set ``self._index = None`` and ``self._overrides``, and build the index in
+    ``_build_index``.
+    """
+
+    _index: dict | None
+    _overrides: Mapping[str, FolderRole] | None
+
+    def _build_index(self) -> dict:
+        raise NotImplementedError
+
+    def _ensure_index(self) -> dict:
+        if self._index is None:
+            self._index = self._build_index()
+        return self._index
+
+    def folders(self) -> list[Folder]:
+        """See `Source.folders`. ``"INBOX"`` first, then by name."""
+        names = sorted(self._ensure_index(), key=lambda n: (n != "INBOX", n.casefold(), n))
+        return [Folder(n, role_for_name(n, self._overrides)) for n in names]
+
+
+class EmlDirSource(IndexedFolders):
     """A directory tree of single-message files, or one message file.
 
     Files directly in the root form the folder ``"INBOX"`` (role inbox); every
@@ -329,17 +354,6 @@ class EmlDirSource:
 
         walk(self.path, [], 0)
         return index
-
-    def _ensure_index(self) -> dict[str, list[tuple[Path, str]]]:
-        if self._index is None:
-            self._index = self._build_index()
-        return self._index
-
-    def folders(self) -> list[Folder]:
-        """See `Source.folders`."""
-        index = self._ensure_index()
-        names = sorted(index, key=lambda n: (n != "INBOX", n.casefold(), n))
-        return [Folder(n, role_for_name(n, self._overrides)) for n in names]
 
     def messages(self, folder: Folder) -> Iterator[RawMessage]:
         """See `Source.messages`. Files come in the order of their names."""

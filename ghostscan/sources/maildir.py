@@ -29,8 +29,7 @@ from typing import Iterator, Mapping
 
 from ghostscan.errors import SourceError
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage
-from ghostscan.sources.eml_dir import describe_os_error, read_message_file
-from ghostscan.sources.roles import role_for_name
+from ghostscan.sources.eml_dir import IndexedFolders, describe_os_error, read_message_file
 
 __all__ = ["MaildirSource", "decode_modified_utf7", "is_maildir", "split_info"]
 
@@ -136,7 +135,7 @@ def _subdirs(directory: Path) -> list[os.DirEntry[str]]:
     return out
 
 
-class MaildirSource:
+class MaildirSource(IndexedFolders):
     """A Maildir, Maildir++ or nested-Maildir tree (see the module docstring).
 
     Message keys are file names without the info suffix (``":2,S"``); flags come from
@@ -188,17 +187,6 @@ class MaildirSource:
                 continue
             nested(Path(entry.path), [decode_modified_utf7(entry.name)], 1)
         return index
-
-    def _ensure_index(self) -> dict[str, list[Path]]:
-        if self._index is None:
-            self._index = self._build_index()
-        return self._index
-
-    def folders(self) -> list[Folder]:
-        """See `Source.folders`. ``"INBOX"`` first, then by name."""
-        index = self._ensure_index()
-        names = sorted(index, key=lambda n: (n != "INBOX", n.casefold(), n))
-        return [Folder(n, role_for_name(n, self._overrides)) for n in names]
 
     def messages(self, folder: Folder) -> Iterator[RawMessage]:
         """See `Source.messages`. Files come in the order of their names."""
