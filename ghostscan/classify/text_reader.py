@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
+from email.message import Message
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -25,16 +26,9 @@ CONTACT_MESSAGES = 5
 """How many of the customer's newest messages are searched for phone numbers and a signature."""
 
 
-def attachment_names(raw: bytes) -> tuple[str, ...]:
-    """File names of a message's attachments (``Angebot_2026-117.pdf``)."""
-    from ghostscan.parse.body import parse_message
-
-    names = []
-    for part in parse_message(raw).walk():
-        name = part.get_filename()
-        if name:
-            names.append(str(name))
-    return tuple(names)
+def attachment_names(msg: Message) -> tuple[str, ...]:
+    """File names of a parsed message's attachments (``Angebot_2026-117.pdf``)."""
+    return tuple(str(part.get_filename()) for part in msg.walk() if part.get_filename())
 
 
 def message_body(raw: bytes) -> str:
@@ -54,12 +48,14 @@ def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: 
         nlp: model and extra pattern files.
     """
     from ghostscan.classify.language import analyze_text
+    from ghostscan.parse.body import body_text, parse_message
 
+    msg = parse_message(raw)  # once: body text and attachment names both come from it
     analysis = analyze_text(
-        message_body(raw),
+        body_text(msg),
         direction=direction,
         sent=sent,
-        attachments=attachment_names(raw),
+        attachments=attachment_names(msg),
         extra_patterns=tuple(Path(p) for p in nlp.patterns),
         model=nlp.model,
     )
