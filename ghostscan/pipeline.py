@@ -30,6 +30,7 @@ from ghostscan.verdicts.decide import DecideOptions, decide_verdict, subject_nam
 from ghostscan.verdicts.model import Decision
 
 if TYPE_CHECKING:
+    from ghostscan.actions.rescue import CheckMode, Rescuer, SpamCheck
     from ghostscan.environment import Environment
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class ScanResult:
         as_of: the moment silence was measured at.
         source: the mailbox location.
         stats: counts and timings.
+        messages: every message read, threaded or not, ours and theirs (`spam-check`
+            finds customer mail in Junk among them).
     """
 
     decisions: tuple[Decision, ...]
@@ -85,6 +88,7 @@ class ScanResult:
     as_of: datetime
     source: str
     stats: ScanStats = field(default_factory=ScanStats)
+    messages: tuple[ThreadedMessage, ...] = ()
 
 
 class Progress(Protocol):
@@ -312,7 +316,7 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         conversations=len(decisions),
         seconds=time.perf_counter() - started,
     )
-    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats)
+    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, messages=tuple(threaded))
 
 
 @dataclass(frozen=True)
@@ -396,6 +400,66 @@ def scan_account(
             source.close()
 
 
+def spam_check_path(path: str | Path, settings: Settings, *, now: datetime, mode: "CheckMode", progress: Progress | None = None) -> "SpamCheck":
+    """Scan the local mailbox at *path* and find customer mail in its Junk folders.
+
+    With ``mode=RESCUE`` a Maildir's candidates are renamed into INBOX; an mbox or a
+    folder of .eml files is never changed (every candidate comes back `Outcome.LEFT`).
+
+    Raises:
+        SourceError: the path is missing or not a mailbox.
+    """
+    from ghostscan.actions.rescue import MaildirRescuer, ReportOnly, check_spam
+    from ghostscan.sources.maildir import MaildirSource
+    from ghostscan.sources.open import open_source
+
+    source = open_source(Path(path).expanduser(), settings.folders.roles)
+    try:
+        result = scan(source, settings, now=now, progress=progress)
+        if isinstance(source, MaildirSource):
+            rescuer: "Rescuer" = MaildirRescuer(source)
+        else:
+            rescuer = ReportOnly("ghostscan does not rewrite mbox files or .eml folders: move it with your mail program")
+        return check_spam(result, rescuer, mode)
+    finally:
+        source.close()
+
+
+def spam_check_account(
+    name: str,
+    settings: Settings,
+    *,
+    env: "Environment",
+    store_path: Path,
+    now: datetime,
+    mode: "CheckMode",
+    progress: Progress | None = None,
+) -> "SpamCheck":
+    """Sync and scan the IMAP account *name*, then find customer mail in its Junk folders.
+
+    Read-only unless ``mode=RESCUE``: then the candidates are moved to INBOX over the same
+    connection (see `ghostscan.actions.rescue.ImapRescuer`). The store needs no special
+    care afterwards: the changed folders' STATUS differs, so the next run syncs them.
+
+    Raises:
+        ConfigError, AuthError, NetworkError, StoreError: as for `scan_account`.
+    """
+    import dataclasses
+
+    from ghostscan.actions.rescue import ImapRescuer, check_spam
+    from ghostscan.sources.imap import ImapSource
+    from ghostscan.store.db import open_store
+
+    account = settings.account(name)
+    with open_store(store_path) as store:
+        source = ImapSource(account, store, env)
+        try:
+            result = scan(source, dataclasses.replace(settings, folders=account.folders), now=now, progress=progress)
+            return check_spam(result, ImapRescuer(source.session, result.folders), mode)
+        finally:
+            source.close()
+
+
 def rebuild_store(path: Path, accounts: Iterable[str], settings: Settings, *, env: "Environment") -> Iterator[tuple[str, int, int]]:
     """Delete the store at *path* and sync *accounts* into a fresh one.
 
@@ -441,4 +505,4 @@ def describe_store(path: Path) -> list[tuple[str, str, str, int]]:
     return rows
 
 
-__all__ = ["FileClassification", "NoProgress", "Problem", "Progress", "ScanResult", "ScanStats", "classify_files", "describe_store", "rebuild_store", "scan", "scan_account", "scan_path"]
+__all__ = ["FileClassification", "NoProgress", "Problem", "Progress", "ScanResult", "ScanStats", "classify_files", "describe_store", "rebuild_store", "scan", "scan_account", "scan_path", "spam_check_account", "spam_check_path"]

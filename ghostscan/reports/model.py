@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ghostscan.verdicts.model import Decision, Verdict
 
 if TYPE_CHECKING:
+    from ghostscan.actions.rescue import SpamCheck
     from ghostscan.pipeline import ScanResult
 
 
@@ -172,4 +173,103 @@ def build_report(result: "ScanResult", *, verdicts: frozenset[Verdict] | None = 
         own_addresses=tuple(sorted(result.identity.addresses)),
         messages_read=result.stats.messages,
         folders=tuple((f.name, f.role.value) for f in result.folders),
+    )
+
+
+# -- spam-check ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpamRow:
+    """One message in Junk that is customer mail, as ``spam-check`` shows it.
+
+    Attributes:
+        date: its date, or None.
+        sender: ``"Name <address>"`` or the address; ``""`` when it has no From.
+        subject: its subject.
+        folder: the Junk folder it is (or was) in.
+        key: its UID or Maildir name there.
+        message_id: its Message-ID, or None.
+        reason: ``conversation``, ``correspondent`` or ``company``.
+        detail: the reason for a person.
+        action: under ``--dry-run`` / ``--rescue``: ``would move``, ``moved``, ``copied`` or
+            ``left``; None when only listing.
+        action_detail: what happened, for a person (why it was left, how it was moved).
+    """
+
+    date: datetime | None
+    sender: str
+    subject: str
+    folder: str
+    key: str
+    message_id: str | None
+    reason: str
+    detail: str
+    action: str | None = None
+    action_detail: str = ""
+
+
+@dataclass(frozen=True)
+class SpamReport:
+    """What ``spam-check`` reports.
+
+    Attributes:
+        source: the mailbox.
+        as_of: when the check ran.
+        mode: ``list``, ``dry-run`` or ``rescue``.
+        target: where rescued mail goes (``"INBOX"``).
+        method: how (``move``, ``copy+expunge``, ``copy``, ``rename``, ``none``).
+        note: why the method is what it is, or ``""``.
+        rows: the messages, oldest first.
+        still_in_junk: how many of them are still in Junk after this run.
+        problems: messages the scan could not read.
+        junk_folders: the Junk folders read.
+    """
+
+    source: str
+    as_of: datetime
+    mode: str
+    target: str
+    method: str
+    note: str
+    rows: tuple[SpamRow, ...]
+    still_in_junk: int
+    problems: tuple[ProblemRow, ...] = ()
+    junk_folders: tuple[str, ...] = ()
+
+
+def build_spam_report(check: "SpamCheck") -> SpamReport:
+    """Build the report of a `ghostscan.actions.rescue.SpamCheck`."""
+    from ghostscan.sources.base import FolderRole
+
+    outcomes = {o.candidate: o for o in check.outcomes}
+    rows = []
+    for c in check.plan.candidates:
+        outcome = outcomes.get(c)
+        rows.append(
+            SpamRow(
+                date=c.date,
+                sender=str(c.sender) if c.sender else "",
+                subject=c.subject,
+                folder=c.folder,
+                key=c.key,
+                message_id=c.message_id,
+                reason=c.reason.value,
+                detail=c.detail,
+                action=outcome.outcome.value if outcome else None,
+                action_detail=outcome.detail if outcome else "",
+            )
+        )
+    result = check.scan
+    return SpamReport(
+        source=result.source,
+        as_of=result.as_of,
+        mode=check.mode.value,
+        target=check.plan.target,
+        method=check.plan.method.value,
+        note=check.plan.note,
+        rows=tuple(rows),
+        still_in_junk=len(check.still_in_junk),
+        problems=tuple(ProblemRow(p.ref, p.message_id, p.reason) for p in result.problems),
+        junk_folders=tuple(f.name for f in result.folders if f.role is FolderRole.JUNK),
     )

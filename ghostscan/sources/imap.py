@@ -7,8 +7,10 @@ folder's STATUS and fetches only what changed — with CONDSTORE an unchanged fo
 no SELECT and no FETCH.
 
 Read-only by construction: folders are opened with EXAMINE (``select_folder(readonly=True)``)
-and bodies fetched with ``BODY.PEEK``, so no flag changes; this module sends no STORE,
-COPY, MOVE or EXPUNGE.
+and bodies fetched with ``BODY.PEEK``, so no flag changes. The one exception sits at the
+end of this module, apart: `ImapMover`, used only by ``spam-check --rescue``, is the only
+code that sends SELECT (read-write), MOVE, COPY, STORE or EXPUNGE, and only for a Junk
+folder.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from ghostscan.environment import Environment
-from ghostscan.errors import AuthError, NetworkError
+from ghostscan.errors import AuthError, NetworkError, OperationError
 from ghostscan.parse.headers import EXTRA_FIELDS
 from ghostscan.secrets import resolve_secret
 from ghostscan.settings import AccountSettings
@@ -551,3 +553,186 @@ class ImapSource:
             raise OSError(f"message {folder}/{uid} is no longer on the server")
 
         return load
+
+
+# -- write operations: spam-check --rescue only ---------------------------------------
+#
+# Everything above reads. What follows changes a mailbox, and only a Junk folder: the
+# rescue of customer mail into INBOX. Every command that depends on an extension is
+# guarded by `ImapMover.require_capability`, and nothing here reconnects and retries on
+# its own: a write whose answer was lost might have happened, so the caller stops and a
+# re-run starts from what the server shows (the rescue looks for copies by Message-ID
+# before copying again).
+
+
+class CapabilityError(OperationError):
+    """The server lacks an IMAP extension a write operation needs.
+
+    Attributes:
+        account: the account's name.
+        capability: the missing capability (``"MOVE"``, ``"UIDPLUS"``).
+        purpose: what it was needed for.
+    """
+
+    def __init__(self, account: str, capability: str, purpose: str):
+        self.account = account
+        self.capability = capability
+        self.purpose = purpose
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"account {self.account}: the server does not offer {self.capability}, needed to {self.purpose}"
+
+
+@dataclass(frozen=True)
+class StoredIdentity:
+    """What identifies one stored message for verification: Message-ID and size."""
+
+    uid: int
+    message_id: str | None
+    size: int | None
+
+
+_COPYUID = re.compile(rb"\[COPYUID (\d+) ([\d:,]+) ([\d:,]+)\]")
+
+
+def _uid_set(text: bytes) -> list[int]:
+    out: list[int] = []
+    for part in text.decode().split(","):
+        low, _, high = part.partition(":")
+        a, b = int(low), int(high or low)
+        out.extend(range(min(a, b), max(a, b) + 1))
+    return out
+
+
+def parse_copyuid(response: Any) -> dict[int, int]:
+    """Read the COPYUID response code of a COPY (RFC 4315 §3): source UID → new UID.
+
+    Returns an empty mapping when the answer has none (a server without UIDPLUS).
+
+    Example:
+        >>> parse_copyuid(b"[COPYUID 38505 304,319:320 3956:3958] Done")
+        {304: 3956, 319: 3957, 320: 3958}
+    """
+    text = response if isinstance(response, bytes) else str(response).encode()
+    match = _COPYUID.search(text)
+    if match is None:
+        return {}
+    # RFC 4315 §3: the two sets are in the same order, message by message.
+    return dict(zip(_uid_set(match.group(2)), _uid_set(match.group(3))))
+
+
+class ImapMover:
+    """Moves messages out of one Junk folder of an account (``spam-check --rescue``).
+
+    Reads (which UIDs hold what, is a copy already there) go through `ImapSession.call`
+    with EXAMINE and reconnect as usual. Writes SELECT the Junk folder read-write, run
+    once, and raise `NetworkError` if the connection drops: the caller then stops.
+
+    Args:
+        session: the account's session.
+        junk: the folder to move from; it must have the role junk.
+
+    Raises:
+        ValueError: *junk* is not a Junk folder (nothing else is ever written to).
+    """
+
+    def __init__(self, session: ImapSession, junk: Folder):
+        if junk.role is not FolderRole.JUNK:
+            raise ValueError(f"{junk.name!r} is not a Junk folder; the rescue only ever changes Junk")
+        self.session = session
+        self.junk = junk
+
+    def has(self, capability: str) -> bool:
+        return self.session.has(capability)
+
+    def require_capability(self, capability: str, purpose: str) -> None:
+        """Raise `CapabilityError` unless the server announced *capability*."""
+        if not self.session.has(capability):
+            raise CapabilityError(self.session.account.name, capability, purpose)
+
+    # -- reads --------------------------------------------------------------------------
+
+    def identify(self, folder: str, uids: Iterable[int]) -> dict[int, StoredIdentity]:
+        """Message-ID and RFC822.SIZE of *uids* in *folder* (EXAMINE; UIDs gone are absent)."""
+        from ghostscan.parse.headers import parse_headers
+
+        wanted = sorted(set(uids))
+        if not wanted:
+            return {}
+        item = b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+        response = self.session.call("FETCH", lambda c: c.fetch(wanted, [item, b"RFC822.SIZE"]), folder=folder)
+        out = {}
+        for uid, data in response.items():
+            meta = parse_headers(_header_bytes(data), MessageRef(folder, str(uid)))
+            out[int(uid)] = StoredIdentity(int(uid), meta.message_id, _int(data.get(b"RFC822.SIZE")))
+        return out
+
+    def find(self, folder: str, message_id: str) -> dict[int, StoredIdentity]:
+        """Messages in *folder* whose Message-ID is exactly *message_id* (UID SEARCH HEADER, then checked)."""
+        # SEARCH HEADER matches substrings (RFC 3501 §6.4.4): the hits are fetched and
+        # compared whole, so "<a@x>" never counts as a copy of "<a@x.de>".
+        found = self.session.call("SEARCH", lambda c: c.search(["HEADER", "Message-ID", message_id]), folder=folder)
+        return {uid: ident for uid, ident in self.identify(folder, found).items() if ident.message_id == message_id}
+
+    # -- writes (Junk only) -----------------------------------------------------------
+
+    def _write(self, command: str, op: Callable[[Any], T]) -> T:
+        from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+
+        session = self.session
+        try:
+            client = session.client
+            # SELECT, not EXAMINE: the one place a folder is opened read-write, and it is Junk.
+            session.commands["SELECT"] += 1
+            client.select_folder(self.junk.name, readonly=False)
+            session._selected = None  # the next read EXAMINEs again
+            session.commands[command] += 1
+            return op(client)
+        except (IMAPClientAbortError, *_NETWORK_ERRORS) as exc:
+            session._drop()
+            raise NetworkError(
+                session.account.name,
+                f"connection lost during {command} in {self.junk.name} ({exc or type(exc).__name__}); "
+                "nothing unverified was deleted: run the rescue again to finish",
+            ) from None
+        except IMAPClientError as exc:
+            raise NetworkError(session.account.name, f"{command} in {self.junk.name} refused: {_server_text(exc)}") from None
+
+    def move(self, uids: list[int], target: str) -> None:
+        """``UID MOVE`` *uids* to *target* (RFC 6851).
+
+        Raises:
+            CapabilityError: no MOVE.
+            NetworkError: the connection dropped or the server refused.
+        """
+        self.require_capability("MOVE", "move messages (RFC 6851)")
+        self._write("MOVE", lambda c: c.move(uids, target))
+
+    def copy(self, uids: list[int], target: str) -> dict[int, int]:
+        """``UID COPY`` *uids* to *target*; returns the COPYUID mapping (empty without UIDPLUS).
+
+        Raises:
+            NetworkError: the connection dropped or the server refused.
+        """
+        response = self._write("COPY", lambda c: c.copy(uids, target))
+        return parse_copyuid(response) if self.session.has("UIDPLUS") else {}
+
+    def expunge(self, uids: list[int]) -> None:
+        """Flag *uids* ``\\Deleted`` and ``UID EXPUNGE`` exactly those (RFC 4315 §2.1).
+
+        A plain EXPUNGE would also remove whatever else in Junk carries ``\\Deleted``:
+        without UIDPLUS nothing is expunged at all.
+
+        Raises:
+            CapabilityError: no UIDPLUS.
+            NetworkError: the connection dropped or the server refused.
+        """
+        self.require_capability("UIDPLUS", "remove only the rescued messages from Junk (RFC 4315)")
+
+        def store_and_expunge(client: Any) -> None:
+            client.add_flags(uids, [b"\\Deleted"], silent=True)
+            self.session.commands["EXPUNGE"] += 1
+            client.uid_expunge(uids)
+
+        self._write("STORE", store_and_expunge)

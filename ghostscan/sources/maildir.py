@@ -215,6 +215,17 @@ class MaildirSource(IndexedFolders):
                     error=f"not a message: {found.problem}",
                 )
 
+    def directories(self, folder: str) -> list[Path]:
+        """The Maildir directories (each with ``cur/``, ``new/``) that make up *folder*.
+
+        Raises:
+            SourceError: the mailbox cannot be listed, or has no folder named *folder*.
+        """
+        directories = self._ensure_index().get(folder)
+        if directories is None:
+            raise SourceError(self.location, f"no folder named {folder!r}")
+        return list(directories)
+
     def _list(self, directory: Path, folder: Folder, loose: bool = False) -> list[tuple[str, Path]]:
         """List one directory's message files; a missing cur/ or new/ is an empty one."""
         try:

@@ -1,0 +1,1 @@
+"""Actions: the few things ghostscan does to a mailbox when explicitly asked (rescue.py)."""
