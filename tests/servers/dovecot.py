@@ -281,6 +281,7 @@ class Dovecot:
         *,
         binary: str | None = None,
         timeout: float = START_TIMEOUT,
+        imap_capability: str | None = None,
     ) -> Dovecot:
         """Configure and start a Dovecot under ``base_dir``, then create the users' folders.
 
@@ -291,6 +292,11 @@ class Dovecot:
             users: the accounts; names must be unique.
             binary: the ``dovecot`` executable; found with `find_dovecot` when None.
             timeout: seconds to wait for the greeting on each attempt.
+            imap_capability: Dovecot's ``imap_capability`` setting, or None for its default
+                list: the CAPABILITY announced after login. A value starting with "+" adds
+                to the default list; any other value replaces it, so a test can offer a
+                server without MOVE (RFC 6851) or without UIDPLUS (RFC 4315). Dovecot still
+                accepts the commands; a client that checks the announcement will not send them.
 
         Returns:
             The running server, greeting on `port` and `tls_port`. On Linux it is stopped
@@ -341,7 +347,7 @@ class Dovecot:
                 shutil.rmtree(run_dir)
             log_path.unlink(missing_ok=True)
             conf.write_text(
-                _config(base_dir, run_dir, passwd, log_path, cert_file, key_file, port, tls_port, identity),
+                _config(base_dir, run_dir, passwd, log_path, cert_file, key_file, port, tls_port, identity, imap_capability=imap_capability),
                 encoding="utf-8",
             )
             with open(stderr_path, "wb") as stderr:
@@ -771,7 +777,10 @@ def _config(
     port: int,
     tls_port: int,
     identity: _Identity,
+    *,
+    imap_capability: str | None = None,
 ) -> str:
+    capability = f"\nprotocol imap {{\n  imap_capability = {imap_capability}\n}}\n" if imap_capability else ""
     return f"""\
 # Written by tests/servers/dovecot.py for one test run; see its module docstring.
 base_dir = {run_dir}
@@ -827,7 +836,7 @@ service anvil {{
     mode = 0
   }}
 }}
-"""
+{capability}"""
 
 
 def _make_certificates(directory: Path) -> tuple[Path, Path, Path]:
