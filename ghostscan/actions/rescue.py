@@ -379,7 +379,7 @@ class ImapRescuer:
         return [results[c] for c in plan.candidates]
 
     def _rescue_folder(self, junk: Folder, candidates: list[RescueCandidate], target: str) -> list[RescueOutcome]:
-        from ghostscan.sources.imap import ImapMover, StoredIdentity
+        from ghostscan.sources.imap import ImapMover, StoredIdentity, WriteRefusedError
 
         mover = ImapMover(self.session, junk)
         outcomes: list[RescueOutcome] = []
@@ -415,7 +415,12 @@ class ImapRescuer:
         verified: list[tuple[RescueCandidate, StoredIdentity]] = list(present)
         if fresh and mover.has("MOVE"):
             # 3a. MOVE is atomic (RFC 6851 §3.1): the message is in one place or the other.
-            mover.move([o.uid for _, o in fresh], target)
+            try:
+                mover.move([o.uid for _, o in fresh], target)
+            except WriteRefusedError as exc:
+                for candidate, _ in fresh:
+                    left(candidate, f"the server refused MOVE ({exc.reason}); left in Junk")
+                fresh = []
             for candidate, original in fresh:
                 copies = mover.find(target, original.message_id or "")
                 if any(c.size == original.size for c in copies.values()):
@@ -424,7 +429,12 @@ class ImapRescuer:
                     left(candidate, f"the server accepted MOVE but {target} does not show the message: check Junk")
         elif fresh:
             # 3b. COPY, then check every copy's Message-ID and size before anything is deleted.
-            mapping = mover.copy([o.uid for _, o in fresh], target)
+            try:
+                mapping = mover.copy([o.uid for _, o in fresh], target)
+            except WriteRefusedError as exc:
+                for candidate, _ in fresh:
+                    left(candidate, f"the server refused COPY ({exc.reason}); left in Junk")
+                fresh, mapping = [], {}
             copies_by_uid = mover.identify(target, mapping.values()) if mapping else {}
             for candidate, original in fresh:
                 new_uid = mapping.get(original.uid)
@@ -442,7 +452,14 @@ class ImapRescuer:
 
         # 4. Remove the verified originals from Junk - only with UIDPLUS, only their UIDs.
         if mover.has("UIDPLUS"):
-            mover.expunge([o.uid for _, o in verified])
+            try:
+                mover.expunge([o.uid for _, o in verified])
+            except WriteRefusedError as exc:
+                for candidate, _ in verified:
+                    outcomes.append(
+                        RescueOutcome(candidate, Outcome.COPIED, f"verified copy in {target}; removing the original from Junk was refused ({exc.reason})")
+                    )
+                return outcomes
             for candidate, original in verified:
                 how = "copy already there" if (candidate, original) in present else "COPY"
                 outcomes.append(RescueOutcome(candidate, Outcome.MOVED, f"moved to {target} ({how}, verified, UID EXPUNGE)"))

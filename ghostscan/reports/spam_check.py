@@ -73,7 +73,7 @@ class SpamSummary:
             yield Text(f"No customer mail in {', '.join(report.junk_folders)}.", style="green")
         elif report.mode == "list":
             yield Text(f"{_plural(found, 'message')} from customers in Junk. ", style="bold magenta").append(
-                "Move them to INBOX with: ghostscan spam-check --rescue (--dry-run shows the plan first)", style=""
+                f"Move {'it' if found == 1 else 'them'} to INBOX with: ghostscan spam-check --rescue (--dry-run shows the plan first)", style=""
             )
         elif report.method == "none":
             yield Text(f"{_plural(found, 'message')} from customers in Junk; nothing was moved: {report.note}.", style="bold red")

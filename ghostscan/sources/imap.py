@@ -584,6 +584,25 @@ class CapabilityError(OperationError):
         return f"account {self.account}: the server does not offer {self.capability}, needed to {self.purpose}"
 
 
+class WriteRefusedError(OperationError):
+    """The server answered NO or BAD to a write (quota, permissions, a read-only folder).
+
+    Attributes:
+        account: the account's name.
+        command: the command refused (``"COPY"``, ``"MOVE"``, ``"STORE"``).
+        reason: the server's text.
+    """
+
+    def __init__(self, account: str, command: str, reason: str):
+        self.account = account
+        self.command = command
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"account {self.account}: the server refused {self.command}: {self.reason}"
+
+
 @dataclass(frozen=True)
 class StoredIdentity:
     """What identifies one stored message for verification: Message-ID and size."""
@@ -697,14 +716,15 @@ class ImapMover:
                 "nothing unverified was deleted: run the rescue again to finish",
             ) from None
         except IMAPClientError as exc:
-            raise NetworkError(session.account.name, f"{command} in {self.junk.name} refused: {_server_text(exc)}") from None
+            raise WriteRefusedError(session.account.name, command, _server_text(exc) or type(exc).__name__) from None
 
     def move(self, uids: list[int], target: str) -> None:
         """``UID MOVE`` *uids* to *target* (RFC 6851).
 
         Raises:
             CapabilityError: no MOVE.
-            NetworkError: the connection dropped or the server refused.
+            NetworkError: the connection dropped.
+            WriteRefusedError: the server said NO.
         """
         self.require_capability("MOVE", "move messages (RFC 6851)")
         self._write("MOVE", lambda c: c.move(uids, target))
@@ -713,7 +733,8 @@ class ImapMover:
         """``UID COPY`` *uids* to *target*; returns the COPYUID mapping (empty without UIDPLUS).
 
         Raises:
-            NetworkError: the connection dropped or the server refused.
+            NetworkError: the connection dropped.
+            WriteRefusedError: the server said NO (over quota, say).
         """
         response = self._write("COPY", lambda c: c.copy(uids, target))
         return parse_copyuid(response) if self.session.has("UIDPLUS") else {}
@@ -726,7 +747,8 @@ class ImapMover:
 
         Raises:
             CapabilityError: no UIDPLUS.
-            NetworkError: the connection dropped or the server refused.
+            NetworkError: the connection dropped.
+            WriteRefusedError: the server said NO.
         """
         self.require_capability("UIDPLUS", "remove only the rescued messages from Junk (RFC 4315)")
 

@@ -26,7 +26,7 @@ EXPECTED_LIST = """\
 │ 2026-11-02 │ Stefan Hofmann <stefan@weingut-hofmann.de> │ [SPAM] Re: Angebot Online-Shop Weingut      │ Junk   │ in your conversation 'Angebot Online-Shop   │
 │            │                                            │ Hofmann                                     │        │ Weingut Hofmann' (reply_in_spam)            │
 └────────────┴────────────────────────────────────────────┴─────────────────────────────────────────────┴────────┴─────────────────────────────────────────────┘
-1 message from customers in Junk. Move them to INBOX with: ghostscan spam-check --rescue (--dry-run shows the plan first)""".splitlines()
+1 message from customers in Junk. Move it to INBOX with: ghostscan spam-check --rescue (--dry-run shows the plan first)""".splitlines()
 
 
 def test_json_lists_the_reply_with_reason_and_changes_nothing(run, tmp_path):

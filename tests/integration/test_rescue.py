@@ -226,3 +226,48 @@ def test_without_uidplus_the_copy_is_verified_and_the_original_left(start, run, 
     assert counts(server) == {**before, "INBOX": before["INBOX"] + 1}
     assert len(uids_with(server, "INBOX", HOFMANN)) == 1
     assert all("\\Deleted" not in flags for flags in server.flags("anna", "Junk").values())
+
+
+def test_a_refused_copy_leaves_the_message_and_says_why(start, run, tmp_path, monkeypatch):
+    from imapclient import IMAPClient
+    from imapclient.exceptions import IMAPClientError
+
+    server = start(without("MOVE"))
+    config = write_config(server, tmp_path)
+    before = counts(server)
+
+    def over_quota(self, messages, folder):
+        # What a full mailbox answers (RFC 9208 §4.1.3 "OVERQUOTA"): injected at the protocol seam.
+        raise IMAPClientError("copy failed: [OVERQUOTA] Quota exceeded (mailbox for user is full)")
+
+    monkeypatch.setattr(IMAPClient, "copy", over_quota)
+    result, data = spam_check(run, config, "--rescue")
+    assert result.code == ExitStatus.FOUND, result.stderr
+    (message,) = data["messages"]
+    assert message["action"] == "left"
+    assert message["action_detail"] == "the server refused COPY (copy failed: [OVERQUOTA] Quota exceeded (mailbox for user is full)); left in Junk"
+    assert counts(server) == before
+
+
+def test_write_operations_are_guarded_by_capability_and_junk_only(start, tmp_path):
+    from ghostscan.sources.base import Folder, FolderRole
+    from ghostscan.sources.imap import CapabilityError, ImapSession
+
+    server = start(without("MOVE", "UIDPLUS"))
+    settings = settings_from_mapping(yaml.safe_load(write_config(server, tmp_path).read_text()))
+    session = ImapSession(settings.account("anna"), ENVIRON)
+    try:
+        with pytest.raises(ValueError, match="'INBOX' is not a Junk folder; the rescue only ever changes Junk"):
+            ImapMover(session, Folder("INBOX", FolderRole.INBOX))
+        mover = ImapMover(session, Folder("Junk", FolderRole.JUNK))
+        junk_uids = sorted(server.flags("anna", "Junk"))
+        with pytest.raises(CapabilityError) as moved:
+            mover.move(junk_uids[:1], "INBOX")
+        assert str(moved.value) == "account anna: the server does not offer MOVE, needed to move messages (RFC 6851)"
+        with pytest.raises(CapabilityError, match="does not offer UIDPLUS, needed to remove only the rescued messages from Junk"):
+            mover.expunge(junk_uids[:1])
+        assert session.commands["SELECT"] == 0, "nothing was opened read-write"
+    finally:
+        session.close()
+    assert server.count("anna", "Junk") == 4
+    assert all("\\Deleted" not in flags for flags in server.flags("anna", "Junk").values())
