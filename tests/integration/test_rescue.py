@@ -140,6 +140,10 @@ def test_with_move_the_reply_is_moved_spam_stays_and_a_rerun_changes_nothing(sta
     assert after == {**before, "INBOX": before["INBOX"] + 1, "Junk": before["Junk"] - 1}
     assert sum(after.values()) == sum(before.values()) == 51
     assert len(uids_with(server, "INBOX", HOFMANN)) == 1 and uids_with(server, "Junk", HOFMANN) == []
+    flags_after = {f: server.flags("anna", f) for f in ALL}
+    assert {f: flags_after[f] for f in FOLDERS if f != "Junk"} == {f: flags_before[f] for f in FOLDERS if f != "Junk"}
+    assert flags_after["INBOX"].items() >= flags_before["INBOX"].items(), "INBOX only gained a message"
+    assert flags_after["Junk"].items() < flags_before["Junk"].items(), "the spam left in Junk is untouched"
 
     again, data = spam_check(run, config, "--rescue")
     assert again.code == ExitStatus.OK, again.stderr
