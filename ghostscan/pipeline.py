@@ -19,7 +19,7 @@ from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact,
 from ghostscan.classify.registry import classify_bytes, classify_message
 from ghostscan.classify.results import classification_from_json, classification_to_json, rules_version
 from ghostscan.classify.text_reader import MailTexts
-from ghostscan.parse.addresses import Identity, Role
+from ghostscan.parse.addresses import Address, Identity, Role
 from ghostscan.parse.headers import MessageMeta, parse_headers
 from ghostscan.settings import Settings
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage, Source
@@ -77,8 +77,10 @@ class ScanResult:
         as_of: the moment silence was measured at.
         source: the mailbox location.
         stats: counts and timings.
-        messages: every message read, threaded or not, ours and theirs (`spam-check`
-            finds customer mail in Junk among them).
+        junk: every message read in a Junk folder, in a conversation or not (`spam-check`
+            looks for customer mail among them).
+        recipients: everyone our side's messages were addressed to (To and Cc), outside
+            Junk: whom we wrote to.
     """
 
     decisions: tuple[Decision, ...]
@@ -88,7 +90,8 @@ class ScanResult:
     as_of: datetime
     source: str
     stats: ScanStats = field(default_factory=ScanStats)
-    messages: tuple[ThreadedMessage, ...] = ()
+    junk: tuple[ThreadedMessage, ...] = ()
+    recipients: frozenset[Address] = frozenset()
 
 
 class Progress(Protocol):
@@ -316,7 +319,14 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         conversations=len(decisions),
         seconds=time.perf_counter() - started,
     )
-    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, messages=tuple(threaded))
+    junk_folders = {f.name for f in folders if f.role is FolderRole.JUNK}
+    # Kept apart rather than every message: Junk is small, and whom we wrote to is a set of
+    # addresses, so a scan of 100,000 messages holds no more than it did for the audit.
+    junk = tuple(m for m in threaded if m.meta.ref.folder in junk_folders)
+    recipients = frozenset(
+        r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
+    )
+    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, junk=junk, recipients=recipients)
 
 
 @dataclass(frozen=True)

@@ -172,23 +172,24 @@ class SpamCheck:
 # -- the pure part ---------------------------------------------------------------------
 
 
-def written_to(messages: Iterable[ThreadedMessage], is_own: "_IsOwn") -> tuple[frozenset[str], frozenset[str]]:
+def written_to(recipients: Iterable[Address], is_own: "_IsOwn") -> tuple[frozenset[str], frozenset[str]]:
     """Everyone our side wrote to: (addresses, their non-freemail company domains).
 
-    Our own addresses and domains are left out, so mail forged "from" us is never a reason.
-    Messages in Junk do not count: a spam "from" our address says nothing about whom we wrote to.
+    Args:
+        recipients: the To and Cc addresses of our messages (`ScanResult.recipients`;
+            messages in Junk do not count: a spam "from" our address says nothing about
+            whom we wrote to).
+        is_own: tells our own addresses and domains, which are left out, so mail forged
+            "from" us is never a reason.
     """
     addresses: set[str] = set()
     domains: set[str] = set()
-    for message in messages:
-        if message.direction is Direction.INBOUND or message.meta.folder_role is FolderRole.JUNK:
+    for recipient in recipients:
+        if is_own(recipient):
             continue
-        for recipient in message.meta.recipients:
-            if is_own(recipient):
-                continue
-            addresses.add(recipient.email)
-            if recipient.domain and not recipient.is_freemail:
-                domains.add(recipient.domain)
+        addresses.add(recipient.email)
+        if recipient.domain and not recipient.is_freemail:
+            domains.add(recipient.domain)
     return frozenset(addresses), frozenset(domains)
 
 
@@ -217,9 +218,8 @@ def find_candidates(result: "ScanResult") -> tuple[RescueCandidate, ...]:
                 continue
             detail = f"in your conversation '{decision.subject}' ({decision.verdict.value})"
             found[(meta.ref.folder, meta.ref.key)] = _candidate(message, RescueReason.CONVERSATION, detail)
-    messages = result.messages or tuple(m for d in result.decisions for m in d.conversation.messages)
-    addresses, domains = written_to(messages, result.identity.is_own)
-    for message in messages:
+    addresses, domains = written_to(result.recipients, result.identity.is_own)
+    for message in result.junk:
         meta = message.meta
         key = (meta.ref.folder, meta.ref.key)
         if meta.ref.folder not in junk or key in found or message.direction is not Direction.INBOUND or meta.sender is None:
