@@ -19,6 +19,7 @@ from ghostscan.cli.cache import cache
 from ghostscan.cli.classify import classify
 from ghostscan.cli.config_cmd import config
 from ghostscan.cli.context import AppContext
+from ghostscan.cli.digest import digest
 from ghostscan.environment import Environment
 from ghostscan.log import setup_logging
 
@@ -29,10 +30,12 @@ Examples:
   ghostscan audit --source ~/Mail --verdict silent --verdict bounced
   ghostscan audit --account work                 an IMAP account from the config (read-only)
   ghostscan classify suspicious.eml --explain    why a message counts as bounce/auto-reply/…
+  ghostscan digest --account work --send         mail today's digest (once a day)
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 config, 4 mailbox unreadable,
 5 login refused, 6 server unreachable or connection lost, 7 some messages could not
-be read (the rest was reported), 8 local store locked or corrupt, 130 interrupted.
+be read (the rest was reported), 8 local store locked or corrupt, 11 the mail server
+refused the digest (kept on disk), 130 interrupted.
 """
 
 
@@ -70,6 +73,7 @@ cli.add_command(audit)
 cli.add_command(classify)
 cli.add_command(config)
 cli.add_command(cache)
+cli.add_command(digest)
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
