@@ -66,12 +66,12 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, *, environ: Mapping[
             client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=_ssl_context(smtp))
         else:
             client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        client.ehlo()
+        if smtp.security == "starttls":
+            if not client.has_extn("starttls"):
+                raise SmtpConnectionError(server, "the server does not offer STARTTLS (RFC 3207); set smtp.security to ssl or check the port")
+            client.starttls(context=_ssl_context(smtp))
             client.ehlo()
-            if smtp.security == "starttls":
-                if not client.has_extn("starttls"):
-                    raise SmtpConnectionError(server, "the server does not offer STARTTLS (RFC 3207); set smtp.security to ssl or check the port")
-                client.starttls(context=_ssl_context(smtp))
-                client.ehlo()
         if smtp.username and password is not None:
             if not client.has_extn("auth"):
                 raise SmtpAuthError(server, "the server offers no AUTH on this connection; check smtp.security and smtp.port")
