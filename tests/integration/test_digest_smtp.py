@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
 import socket
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import trustme
 import yaml
+from servers import missing_server
+from servers.dovecot import Dovecot, DovecotUser, find_dovecot
 from servers.smtpd import Smtpd
 
 from ghostscan.status import ExitStatus
@@ -259,3 +263,46 @@ def test_german_digest(run, tmp_path, ca, starttls_smtpd):
     assert "== Heute nachfassen (5) ==" in text
     assert "Angebot vom 07.10.2026 · seit 32 Werktagen still · noch nicht nachgefasst" in text
     assert "Anrufen: +49306543210" in text
+
+
+@pytest.fixture(scope="module")
+def imap_with_samples():
+    """A Dovecot of this module's own whose user anna holds samples/mailbox (loaded by APPEND)."""
+    from ghostscan.sources.maildir import MaildirSource
+
+    if find_dovecot() is None:
+        missing_server("dovecot is not installed: sh scripts/test.sh installs it (apt-get install dovecot-imapd)")
+    base = Path(tempfile.mkdtemp(prefix="gs-dg-", dir="/tmp"))
+    folders = {"Sent": "\\Sent", "Junk": "\\Junk", "Archiv": None, "Kunden/Mueller Bau": None}
+    try:
+        with Dovecot.start(base, [DovecotUser("anna", "secret", folders=folders)]) as server:
+            source = MaildirSource(SAMPLES)
+            for folder in source.folders():
+                for raw in source.messages(folder):
+                    server.append("anna", folder.name, raw.load(), flags=tuple(raw.flags), internal_date=raw.internal_date)
+            yield server
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_digest_of_an_imap_account_is_the_digest_of_the_same_mail(run, tmp_path, ca, starttls_smtpd, imap_with_samples):
+    server = imap_with_samples
+    config = write_config(tmp_path, ca, starttls_smtpd.port, "starttls")
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["store"] = {"path": str(tmp_path / "store.sqlite")}
+    data["accounts"] = {
+        "work": {
+            "host": server.host, "port": server.port, "security": "starttls", "username": "anna",
+            "password_env": "GS_IMAP_PASSWORD", "ca_file": str(server.ca_file), "timeout": 10,
+        }
+    }
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    environ = {"GS_SMTP_PASSWORD": PASSWORD, "GS_IMAP_PASSWORD": "secret"}
+    args = ("--config", str(config), "digest", "--account", "work", "--as-of", "2026-11-20", "--send")
+    result = run(*args, environ=environ, now=lambda: DAY_1)
+    assert result.code == ExitStatus.OK, result.stderr
+    [received] = starttls_smtpd.received
+    assert received.message["Subject"] == SUBJECT_1
+    again = run(*args, environ=environ, now=lambda: DAY_1)
+    assert again.stdout.startswith("today's digest for work was already sent (")
+    assert len(starttls_smtpd.received) == 1
