@@ -86,3 +86,19 @@ def test_unset_password_variable_keeps_the_message(run, tmp_path):
     kept = tmp_path / "home" / ".local" / "state" / "ghostscan" / "digest" / "unsent"
     [path] = kept.iterdir()
     assert result.stderr == f"ghostscan: error: smtp.password_env: environment variable GS_NOPE is not set or empty; the message is kept in {path}\n"
+
+
+def test_config_check_shows_the_digest_and_smtp_settings_without_the_password(run, tmp_path):
+    config = tmp_path / "gs.yaml"
+    config.write_text(
+        "digest:\n  to: [boss@studio-berg.de]\n  from: anna@studio-berg.de\n"
+        "smtp:\n  host: smtp.ionos.de\n  security: starttls\n  username: anna\n  password_env: GS_SMTP\n",
+        encoding="utf-8",
+    )
+    result = run("--config", str(config), "config", "check", environ={"GS_SMTP": "hunter2-secret"})
+    assert result.code == ExitStatus.OK
+    assert result.stdout.splitlines()[-2:] == [
+        "digest: from anna@studio-berg.de to boss@studio-berg.de",
+        "smtp: smtp.ionos.de:587 (starttls), login anna, password from environment variable GS_SMTP",
+    ]
+    assert "hunter2" not in result.stdout

@@ -306,3 +306,33 @@ def test_digest_of_an_imap_account_is_the_digest_of_the_same_mail(run, tmp_path,
     again = run(*args, environ=environ, now=lambda: DAY_1)
     assert again.stdout.startswith("today's digest for work was already sent (")
     assert len(starttls_smtpd.received) == 1
+
+
+def test_verify_tls_off_sends_but_says_so_loudly(run, tmp_path, ca, starttls_smtpd):
+    config = write_config(tmp_path, ca, starttls_smtpd.port, "starttls")
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["smtp"].pop("ca_file")
+    data["smtp"]["verify_tls"] = False
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = send(run, config)
+    assert result.code == ExitStatus.OK, result.stderr
+    assert result.stderr == (
+        "ghostscan: WARNING: smtp 127.0.0.1: TLS certificate verification is OFF (verify_tls: false): "
+        "anyone on the network path can read the digest and the password\n"
+    )
+    assert len(starttls_smtpd.received) == 1
+
+
+def test_local_relay_without_login(run, tmp_path, ca):
+    with Smtpd.start("none", ca) as relay:
+        config = tmp_path / "gs.yaml"
+        config.write_text(
+            yaml.safe_dump({"digest": {"to": ["boss@studio-berg.de"]}, "smtp": {"host": "127.0.0.1", "port": relay.port, "security": "none"}}),
+            encoding="utf-8",
+        )
+        result = send(run, config)
+        assert result.code == ExitStatus.OK, result.stderr
+        [received] = relay.received
+        assert received.authenticated is None
+        # No digest.from: the own address learned from the Sent folder.
+        assert received.mail_from == "anna@studio-berg.de" and received.rcpt_tos == ("boss@studio-berg.de",)
