@@ -26,6 +26,8 @@ class DeliveryError(OperationError):
         self.account = server
         self.reason = reason
         self.kept = kept
+        # Not super().__init__: the subclasses also derive from AuthError or NetworkError,
+        # whose constructors take other arguments; the attributes above serve all of them.
         Exception.__init__(self, server, reason)
 
     def __str__(self) -> str:

@@ -80,8 +80,6 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, *, environ: Mapping[
         if refused:
             # RFC 5321 §3.3: the server took the message for the other recipients.
             log.warning("the digest was not accepted for %s", ", ".join(f"{r} ({_reply(*refused[r])})" for r in sorted(refused)))
-    except DeliveryError:
-        raise
     except smtplib.SMTPAuthenticationError as exc:
         raise SmtpAuthError(server, f"login refused: {_reply(exc.smtp_code, exc.smtp_error)}") from None
     except smtplib.SMTPRecipientsRefused as exc:
@@ -92,6 +90,9 @@ def send_message(message: EmailMessage, smtp: SmtpSettings, *, environ: Mapping[
     except smtplib.SMTPConnectError as exc:
         raise SmtpConnectionError(server, f"the server turned the connection away: {_reply(exc.smtp_code, exc.smtp_error)}") from None
     except smtplib.SMTPServerDisconnected as exc:
+        # smtplib reports a read that timed out as a disconnect; say what really happened.
+        if isinstance(exc.__context__, TimeoutError):
+            raise SmtpConnectionError(server, f"no answer within {smtp.timeout:g} s") from None
         raise SmtpConnectionError(server, f"the server closed the connection: {exc or 'without a word'}") from None
     except smtplib.SMTPResponseException as exc:
         raise DeliveryRefusedError(server, f"the server refused the message: {_reply(exc.smtp_code, exc.smtp_error)}") from None

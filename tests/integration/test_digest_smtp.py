@@ -336,3 +336,18 @@ def test_local_relay_without_login(run, tmp_path, ca):
         assert received.authenticated is None
         # No digest.from: the own address learned from the Sent folder.
         assert received.mail_from == "anna@studio-berg.de" and received.rcpt_tos == ("boss@studio-berg.de",)
+
+
+def test_a_server_that_never_greets_is_a_timeout(run, tmp_path, ca):
+    with socket.socket() as mute:
+        # Listening but never accepting: the connection is made, no greeting ever comes.
+        mute.bind(("127.0.0.1", 0))
+        mute.listen(1)
+        port = mute.getsockname()[1]
+        config = write_config(tmp_path, ca, port, "starttls")
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+        data["smtp"]["timeout"] = 1
+        config.write_text(yaml.safe_dump(data), encoding="utf-8")
+        result = send(run, config)
+    assert result.code == ExitStatus.CONNECTION
+    assert result.stderr.startswith(f"ghostscan: error: cannot send the digest via 127.0.0.1:{port}: no answer within 1 s; the message is kept in ")
