@@ -161,6 +161,53 @@ class StoreSettings:
     path: str | None = None
 
 
+SMTP_SECURITY = ("ssl", "tls", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server the digest is sent through.
+
+    Attributes:
+        host: the SMTP server.
+        port: default 465 for ``ssl``, 587 for ``starttls``, 25 for ``none``.
+        security: ``ssl`` (implicit TLS, RFC 8314; ``tls`` is read as the same),
+            ``starttls`` (RFC 3207), or ``none`` (only to loopback).
+        username: the login name; None sends without AUTH (a local relay).
+        secret: where the password comes from (None without `username`).
+        ca_file: a CA bundle / self-signed certificate to trust, or None for the system's.
+        verify_tls: False turns certificate checks off (logged loudly on every connect).
+        timeout: seconds for connecting and for every command.
+    """
+
+    host: str
+    port: int = 465
+    security: str = "ssl"
+    username: str | None = None
+    secret: SecretSource | None = None
+    ca_file: str | None = None
+    verify_tls: bool = True
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """The daily digest.
+
+    Attributes:
+        to: recipients; empty: `sender`.
+        sender: the From address (``digest.from``); None: the first of
+            ``identity.addresses``.
+        skip_empty: send nothing when nothing is due (instead of a short "all clear").
+        subject_prefix: what the subject line starts with.
+    """
+
+    to: tuple[str, ...] = ()
+    sender: str | None = None
+    skip_empty: bool = False
+    subject_prefix: str = "ghostscan"
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings of one run.
@@ -187,6 +234,8 @@ class Settings:
     accounts: Mapping[str, AccountSettings] = field(default_factory=lambda: MappingProxyType({}))
     store: StoreSettings = StoreSettings()
     path: str | None = None
+    digest: DigestSettings = DigestSettings()
+    smtp: SmtpSettings | None = None
 
     def account(self, name: str) -> AccountSettings:
         """The account called *name*.
@@ -372,6 +421,10 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
     store_path = sto.string("path", None)
     sto.finish()
 
+    digest = _digest(root.section("digest"))
+    smtp = _smtp(root.section("smtp")) if root.data.get("smtp") is not None else None
+    root.used.add("smtp")
+
     root.finish()
     return Settings(
         source=source,
@@ -386,6 +439,8 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
         accounts=MappingProxyType(accounts),
         store=StoreSettings(path=store_path),
         path=path,
+        digest=digest,
+        smtp=smtp,
     )
 
 
@@ -468,6 +523,80 @@ def _account(parent: _Reader, name: str, folders: FolderSettings) -> AccountSett
     )
     a.finish()
     return account
+
+
+def _digest(d: _Reader) -> DigestSettings:
+    to = d.strings("to")
+    for i, address in enumerate(to):
+        if not _EMAIL.match(address.strip()):
+            raise d.error(f"to[{i}]", f"not an e-mail address: {address!r}")
+    sender = d.string("from", None)
+    if sender is not None and not _EMAIL.match(sender.strip()):
+        raise d.error("from", f"not an e-mail address: {sender!r}")
+    prefix = d.string("subject_prefix", DigestSettings.subject_prefix) or ""
+    if "\r" in prefix or "\n" in prefix:
+        raise d.error("subject_prefix", "must be one line")
+    settings = DigestSettings(
+        to=tuple(a.strip() for a in to),
+        sender=sender.strip() if sender else None,
+        skip_empty=d.boolean("skip_empty", False),
+        subject_prefix=prefix.strip(),
+    )
+    d.finish()
+    return settings
+
+
+def _smtp(m: _Reader) -> SmtpSettings:
+    host = m.string("host", None)
+    if not host:
+        raise m.error("host", "missing: the SMTP server's name, e.g. smtp.gmail.com")
+    security = m.choice("security", "ssl", SMTP_SECURITY)
+    if security == "tls":
+        security = "ssl"
+    if security == "none" and host not in _LOOPBACK:
+        raise m.error("security", f"'none' sends the password and the digest in clear text; only allowed to {', '.join(_LOOPBACK)}")
+    port = m.integer("port", {"ssl": 465, "starttls": 587}.get(security, 25), minimum=1, maximum=65535)
+    username = m.string("username", None) or None
+    sources = [k for k in ("password_env", "password_command", "keyring") if m.data.get(k) not in (None, False)]
+    for k in ("password_env", "password_command", "keyring"):
+        m.used.add(k)
+    secret: SecretSource | None = None
+    if username is None:
+        if sources:
+            raise m.error("username", f"missing: {sources[0]} is set, so the server wants a login name")
+    elif len(sources) != 1:
+        problem = "missing" if not sources else f"set only one of {', '.join(sources)}"
+        raise m.error("password_env", f"{problem}: the password comes from password_env, password_command or keyring")
+    elif sources[0] == "password_env":
+        secret = SecretSource(env=m.string("password_env", None), key=m.prefix + "password_env")
+    elif sources[0] == "keyring":
+        entry = m.get("keyring")
+        if entry is True:
+            secret = SecretSource(keyring=("ghostscan", username), key=m.prefix + "keyring")
+        elif isinstance(entry, str) and entry:
+            secret = SecretSource(keyring=(entry, username), key=m.prefix + "keyring")
+        else:
+            raise m.error("keyring", "expected true (service 'ghostscan') or a service name")
+    else:
+        value = m.get("password_command")
+        if not isinstance(value, (str, list)):
+            raise m.error("password_command", f"expected a command (text or a list of arguments), got {_kind(value)}")
+        secret = SecretSource(command=parse_command(value, m.prefix + "password_command"), key=m.prefix + "password_command")
+    ca_file = m.string("ca_file", None)
+    if ca_file and not Path(ca_file).expanduser().is_file():
+        raise m.error("ca_file", f"no such file: {ca_file}")
+    smtp = SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        secret=secret,
+        ca_file=str(Path(ca_file).expanduser()) if ca_file else None,
+        verify_tls=m.boolean("verify_tls", True),
+        timeout=m.number("timeout", 30.0, minimum=1, maximum=3600),
+    )
+    m.finish()
+    return smtp
 
 
 def _check_holidays(reader: _Reader, silence: SilenceSettings) -> None:

@@ -31,5 +31,7 @@ class ExitStatus(IntEnum):
     """The local store is locked by another run, corrupt, or from a newer ghostscan."""
     FOUND = 10
     """`spam-check` found customer mail in Junk (for cron and monitoring)."""
+    SEND = 11
+    """The mail server refused the digest (sender, recipients or content); it was kept on disk."""
     INTERRUPTED = 130
     """Interrupted by Ctrl-C (SIGINT)."""

@@ -19,6 +19,7 @@ from ghostscan.cli.cache import cache
 from ghostscan.cli.classify import classify
 from ghostscan.cli.config_cmd import config
 from ghostscan.cli.context import AppContext
+from ghostscan.cli.digest import digest
 from ghostscan.cli.spam_check import spam_check
 from ghostscan.environment import Environment
 from ghostscan.log import setup_logging
@@ -31,11 +32,13 @@ Examples:
   ghostscan audit --account work                 an IMAP account from the config (read-only)
   ghostscan classify suspicious.eml --explain    why a message counts as bounce/auto-reply/…
   ghostscan spam-check --account work --rescue   move customer mail out of Junk (verified)
+  ghostscan digest --account work --send         mail today's digest (once a day)
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 config, 4 mailbox unreadable,
 5 login refused, 6 server unreachable or connection lost, 7 some messages could not
 be read (the rest was reported), 8 local store locked or corrupt, 10 spam-check found
-customer mail in Junk, 130 interrupted.
+customer mail in Junk, 11 the mail server refused the digest (kept on disk),
+130 interrupted.
 """
 
 
@@ -74,6 +77,7 @@ cli.add_command(classify)
 cli.add_command(config)
 cli.add_command(cache)
 cli.add_command(spam_check)
+cli.add_command(digest)
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:

@@ -25,10 +25,14 @@ _STATUS: tuple[tuple[type[GhostscanError], ExitStatus], ...] = (
 
 def status_for(error: GhostscanError) -> ExitStatus:
     """The exit code for a ghostscan error (most specific class first)."""
+    from ghostscan.notify.errors import DeliveryRefusedError
+    from ghostscan.notify.ledger import LedgerError
     from ghostscan.store.errors import StoreError
 
-    if isinstance(error, StoreError):
+    if isinstance(error, (StoreError, LedgerError)):
         return ExitStatus.STORE
+    if isinstance(error, DeliveryRefusedError):
+        return ExitStatus.SEND
     for cls, status in _STATUS:
         if isinstance(error, cls):
             return status

@@ -35,4 +35,12 @@ def check(app: AppContext) -> int:
     out.write(f"folders.roles: {roles}\n")
     out.write(f"folders.skip: {', '.join(r.value for r in settings.folders.skip) or '-'}\n")
     out.write(f"threading.window_days: {settings.threading.window_days}\n")
+    d = settings.digest
+    out.write(f"digest: from {d.sender or 'the first own address'} to {', '.join(d.to) or 'the From address'}{', skip when empty' if d.skip_empty else ''}\n")
+    m = settings.smtp
+    if m is None:
+        out.write("smtp: - (needed only for digest --send)\n")
+    else:
+        login = f"login {m.username}, password from {m.secret.describe()}" if m.username and m.secret else "no login"
+        out.write(f"smtp: {m.host}:{m.port} ({m.security}), {login}\n")
     return 0

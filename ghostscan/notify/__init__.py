@@ -1,0 +1,1 @@
+"""Notify: deliver what ghostscan found (the daily digest over SMTP) and remember what was sent."""
