@@ -73,6 +73,7 @@ _TEXTS = {
         "follow_ups_one": "1 follow-up so far",
         "follow_ups_none": "no follow-up yet",
         "back_on": "back on {date}",
+        "not_delivered": "not delivered",
         "why": "Why",
         "next": "Next",
         "call": "Call",
@@ -108,6 +109,7 @@ _TEXTS = {
         "follow_ups": "{n}-mal nachgefasst",
         "follow_ups_one": "1-mal nachgefasst",
         "follow_ups_none": "noch nicht nachgefasst",
+        "not_delivered": "nicht zugestellt",
         "back_on": "zurück am {date}",
         "why": "Warum",
         "next": "Nächster Schritt",
@@ -341,12 +343,15 @@ def build_digest(
 
 
 def _facts(item: DigestItem, section: Section, t: dict, language: str) -> str:
-    """The item's facts on one line: offer date, silence, follow-ups (or the return day)."""
+    """The item's facts on one line: offer date, silence (or the return day, or that it was not delivered), follow-ups."""
     facts = []
     if item.offer_date:
         facts.append(t["offer_of"].format(date=_day(item.offer_date, language)))
     if section is Section.AWAY and item.return_date:
         facts.append(t["back_on"].format(date=_day(item.return_date, language)))
+    elif section is Section.BOUNCED:
+        # Silence means nothing for a message that never arrived: the bounce is the news.
+        facts.append(t["not_delivered"])
     elif item.business_days_silent is not None:
         n = item.business_days_silent
         facts.append(t["silent_one"] if n == 1 else t["silent"].format(n=n))

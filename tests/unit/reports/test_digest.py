@@ -127,6 +127,15 @@ def test_one_item_rendered_whole():
     assert '<a href="https://www.linkedin.com/search/results/people/?keywords=Hans%20M%C3%BCller"' in html
 
 
+def test_a_bounced_offer_says_not_delivered_instead_of_silence():
+    item = row(Verdict.BOUNCED, "b1", days=9, why="delivery failure from mailer-daemon@mx.example on 2026-11-09")
+    text, _ = render_digest(build_digest(report(item)))
+    facts = text.split("== Offers that did not arrive (1) ==\n\n")[1].splitlines()[2]
+    assert facts == "   offer of 2026-11-02 · not delivered · no follow-up yet"
+    german, _ = render_digest(build_digest(report(item), language="de"))
+    assert "nicht zugestellt" in german and "Werktagen still" not in german
+
+
 def test_strangers_text_is_escaped_and_kept_on_one_line():
     hostile = row(
         Verdict.SILENT, "h1",
