@@ -32,7 +32,11 @@ Examples:
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 config, 4 mailbox unreadable,
 5 login refused, 6 server unreachable or connection lost, 7 some messages could not
-be read (the rest was reported), 8 local store locked or corrupt, 130 interrupted.
+be read (the rest was reported), 8 local store locked or corrupt, 9 another run
+holds the store (see --wait), 130 interrupted.
+
+Under cron: nothing is ever read from stdin; -q leaves stderr empty unless
+something failed; two runs on one store never overlap.
 """
 
 
@@ -46,9 +50,17 @@ be read (the rest was reported), 8 local store locked or corrupt, 130 interrupte
 @click.option("-v", "--verbose", count=True, help="Say more on stderr (-vv for debug output).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress.")
 @click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.option(
+    "--wait",
+    "lock_wait",
+    type=click.FloatRange(0),
+    default=0,
+    metavar="SECONDS",
+    help="When another run uses the local store, wait up to SECONDS for it instead of failing at once (exit 9).",
+)
 @click.version_option(__version__, "-V", "--version", prog_name="ghostscan")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool, debug: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool, debug: bool, lock_wait: float) -> None:
     """Find out why customers went quiet.
 
     ghostscan reads a mailbox (IMAP, Maildir, mbox, a folder of .eml files), threads every
@@ -63,6 +75,7 @@ def cli(ctx: click.Context, config_path: str | None, verbose: int, quiet: bool, 
     app.config = config_path
     app.verbosity = -1 if quiet else verbose
     app.debug = debug or app.debug
+    app.lock_wait = lock_wait
     setup_logging(app.env.stderr, verbosity=app.verbosity)
 
 

@@ -25,8 +25,11 @@ _STATUS: tuple[tuple[type[GhostscanError], ExitStatus], ...] = (
 
 def status_for(error: GhostscanError) -> ExitStatus:
     """The exit code for a ghostscan error (most specific class first)."""
+    from ghostscan.schedule.lock import StoreBusyError
     from ghostscan.store.errors import StoreError
 
+    if isinstance(error, StoreBusyError):
+        return ExitStatus.BUSY
     if isinstance(error, StoreError):
         return ExitStatus.STORE
     for cls, status in _STATUS:
