@@ -19,6 +19,7 @@ from ghostscan.cli.cache import cache
 from ghostscan.cli.classify import classify
 from ghostscan.cli.config_cmd import config
 from ghostscan.cli.context import AppContext
+from ghostscan.cli.daemon import daemon
 from ghostscan.environment import Environment
 from ghostscan.log import setup_logging
 
@@ -83,6 +84,7 @@ cli.add_command(audit)
 cli.add_command(classify)
 cli.add_command(config)
 cli.add_command(cache)
+cli.add_command(daemon)
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
