@@ -35,4 +35,7 @@ def check(app: AppContext) -> int:
     out.write(f"folders.roles: {roles}\n")
     out.write(f"folders.skip: {', '.join(r.value for r in settings.folders.skip) or '-'}\n")
     out.write(f"threading.window_days: {settings.threading.window_days}\n")
+    plan = settings.schedule
+    digest = f"at {plan.digest.cron!r} {plan.digest.timezone or s.timezone}" if plan.digest.cron else "none"
+    out.write(f"schedule: poll every {plan.poll_minutes} min, digest {digest}\n")
     return 0

@@ -121,6 +121,14 @@ def test_bad_cron_in_the_config_names_the_key(run, tmp_path):
     )
 
 
+def test_config_check_shows_the_schedule(run, tmp_path):
+    config = tmp_path / "gs.yaml"
+    config.write_text('schedule:\n  poll_minutes: 10\n  digest:\n    cron: "30 7 * * 1-5"\n', encoding="utf-8")
+    result = run("--config", str(config), "config", "check")
+    assert result.code == 0
+    assert "schedule: poll every 10 min, digest at '30 7 * * 1-5' Europe/Berlin\n" in result.stdout
+
+
 # -- the digest job ----------------------------------------------------------------------
 
 

@@ -1,0 +1,92 @@
+"""``ghostscan daemon`` against a real Dovecot: the poll syncs the account into the store,
+one line per run, and the run lock keeps a one-shot run off the store while a poll holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import yaml
+
+from ghostscan.schedule.lock import run_lock
+from ghostscan.status import ExitStatus
+
+MESSAGE = (
+    b"From: Anna Berg <anna@studio-berg.de>\r\n"
+    b"To: Hans <hans@mueller-bau.de>\r\n"
+    b"Subject: Angebot Website\r\n"
+    b"Message-ID: <daemon-poll-1@studio-berg.de>\r\n"
+    b"Date: Mon, 02 Nov 2026 10:30:00 +0100\r\n"
+    b"\r\n"
+    b"Anbei unser Angebot.\r\n"
+)
+
+
+def write_config(dovecot, tmp_path):
+    store = tmp_path / "store.sqlite"
+    account = {
+        "host": dovecot.host,
+        "port": dovecot.port,
+        "security": "starttls",
+        "username": "anna",
+        "password_env": "GS_PW_ANNA",
+        "ca_file": str(dovecot.ca_file),
+        "timeout": 5,
+    }
+    config = tmp_path / "ghostscan.yaml"
+    config.write_text(yaml.safe_dump({"store": {"path": str(store)}, "accounts": {"anna": account}, "schedule": {"accounts": ["anna"]}}), encoding="utf-8")
+    return config, store
+
+
+def ghostscan(config, *args, **kwargs):
+    return subprocess.Popen(
+        [sys.executable, "-m", "ghostscan", "--config", str(config), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "GS_PW_ANNA": "secret"},
+        **kwargs,
+    )
+
+
+def test_daemon_poll_syncs_the_account_into_the_store(dovecot, scratch_folder, tmp_path):
+    dovecot.append("anna", scratch_folder, MESSAGE, internal_date=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc))
+    config, store = write_config(dovecot, tmp_path)
+    daemon = ghostscan(config, "daemon", "--run-now")
+    try:
+        for line in daemon.stderr:
+            if line.startswith("ghostscan: INFO: poll anna: ") or "ERROR" in line:
+                break
+        assert line.startswith("ghostscan: INFO: poll anna: "), line
+        assert " messages" in line
+        daemon.send_signal(signal.SIGTERM)
+        _, rest = daemon.communicate(timeout=120)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0
+    assert rest.endswith("ghostscan: INFO: stopped\n")
+    info = subprocess.run([sys.executable, "-m", "ghostscan", "--config", str(config), "cache", "info"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert f"anna\t{scratch_folder}\tother\t1 messages" in info.stdout.splitlines()
+
+
+def test_daemon_poll_on_a_busy_store_is_logged_and_retried(dovecot, tmp_path):
+    config, store = write_config(dovecot, tmp_path)
+    with run_lock(store):
+        daemon = ghostscan(config, "daemon", "--run-now")
+        try:
+            first = daemon.stderr.readline()
+            while first.startswith("ghostscan: INFO: scheduled") or first.startswith("ghostscan: INFO: started"):
+                first = daemon.stderr.readline()
+            daemon.send_signal(signal.SIGTERM)
+            _, rest = daemon.communicate(timeout=120)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert first == f"ghostscan: ERROR: poll anna: failed: store {store} is in use by another ghostscan run (pid {os.getpid()}); try again later or pass --wait SECONDS (retrying at the next run)\n"
+    assert daemon.returncode == ExitStatus.OK
