@@ -30,6 +30,8 @@ Examples:
   ghostscan audit --source ~/Mail --verdict silent --verdict bounced
   ghostscan audit --account work                 an IMAP account from the config (read-only)
   ghostscan classify suspicious.eml --explain    why a message counts as bounce/auto-reply/…
+  ghostscan daemon --run-now                     poll and send the digest on the config's schedule
+  ghostscan -q --wait 600 audit -a work -f csv -o audit.csv   cron: no output unless it fails
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 config, 4 mailbox unreadable,
 5 login refused, 6 server unreachable or connection lost, 7 some messages could not

@@ -7,6 +7,7 @@ functions and commands as the one-shot runs.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -15,7 +16,7 @@ import click
 from ghostscan.cli.context import AppContext
 
 if TYPE_CHECKING:
-    from ghostscan.pipeline import ScanResult
+    from ghostscan.pipeline import Progress, ScanResult
     from ghostscan.schedule.daemon import Job
 
 
@@ -39,14 +40,15 @@ if TYPE_CHECKING:
 @click.option("--run-now", is_flag=True, help="Poll every account and mailbox once right at start, then on schedule.")
 @click.pass_context
 def daemon(ctx: click.Context, accounts: tuple[str, ...], sources: tuple[str, ...], run_now: bool) -> int:
-    """Run in the foreground and poll and send the digest on the schedule from the config.
+    """Run in the foreground: poll the mailboxes and send the digest on the config's schedule.
 
     Polls each account (incremental sync into the store) or local mailbox every
     schedule.poll_minutes and logs one line per run with its verdict counts; sends the
     digest at schedule.digest.cron in schedule.digest.timezone. A failing run is logged and
-    retried at the next one. SIGTERM or Ctrl-C stops it after the running job (exit 0, logs
-    "stopped"); a second signal stops it at once. For systemd or a terminal; under cron use
-    the one-shot commands instead.
+    retried at the next one. SIGTERM or Ctrl-C stops it once the running job reaches a safe
+    point (a poll between two folders; a digest when sent): exit 0, "stopped" in the log. A
+    second signal stops it at once. For systemd or a terminal; under cron use the one-shot
+    commands instead.
     """
     from ghostscan.schedule.daemon import run_daemon
 
@@ -55,9 +57,10 @@ def daemon(ctx: click.Context, accounts: tuple[str, ...], sources: tuple[str, ..
     plan = settings.schedule
     names, paths = _targets(app, accounts, sources)
     group = ctx.find_root().command
-    jobs = build_jobs(app, names, paths, group=group, run_now=run_now)
+    stop = threading.Event()
+    jobs = build_jobs(app, names, paths, group=group, run_now=run_now, stop=stop)
     _show_outcomes(app.verbosity)
-    return run_daemon(jobs, misfire_grace_seconds=plan.misfire_grace_minutes * 60, debug=app.debug)
+    return run_daemon(jobs, misfire_grace_seconds=plan.misfire_grace_minutes * 60, debug=app.debug, stop=stop)
 
 
 def _targets(app: AppContext, accounts: Sequence[str], sources: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -82,15 +85,26 @@ def _show_outcomes(verbosity: int) -> None:
     logging.getLogger("ghostscan.schedule").setLevel(level)
 
 
-def build_jobs(app: AppContext, accounts: Sequence[str], sources: Sequence[str], *, group: click.Group, run_now: bool = False) -> list["Job"]:
+def build_jobs(
+    app: AppContext,
+    accounts: Sequence[str],
+    sources: Sequence[str],
+    *,
+    group: click.Group,
+    run_now: bool = False,
+    stop: threading.Event | None = None,
+) -> list["Job"]:
     """The daemon's jobs: a poll per account and mailbox, and a digest per each when scheduled.
+
+    Polls end between two folders once *stop* is set (the daemon is shutting down).
 
     The digest job runs the ``digest`` command of *group* in-process, exactly as cron would
     run ``ghostscan digest --send --account NAME``; without such a command (or without
     ``schedule.digest.cron``) there is no digest job.
     """
-    from ghostscan.schedule.daemon import Cron, Every, Job
+    from ghostscan.schedule.daemon import Cron, Every, Job, StopAtFolder
 
+    progress = StopAtFolder(stop or threading.Event())
     settings = app.settings()
     plan = settings.schedule
     digest = None
@@ -102,11 +116,11 @@ def build_jobs(app: AppContext, accounts: Sequence[str], sources: Sequence[str],
     jobs = []
     every = Every(plan.poll_minutes)
     for name in accounts:
-        jobs.append(Job("poll", name, every, _poll_account(app, name), at_start=run_now))
+        jobs.append(Job("poll", name, every, _poll_account(app, name, progress), at_start=run_now))
         if digest:
             jobs.append(Job("digest", name, digest, _command(app, group, ["digest", "--send", "--account", name], locked=True)))
     for path in sources:
-        jobs.append(Job("poll", path, every, _poll_source(app, path), at_start=run_now))
+        jobs.append(Job("poll", path, every, _poll_source(app, path, progress), at_start=run_now))
         if digest:
             jobs.append(Job("digest", path, digest, _command(app, group, ["digest", "--send", "--source", path], locked=False)))
     return jobs
@@ -125,22 +139,22 @@ def summarize(result: "ScanResult") -> str:
     return text
 
 
-def _poll_account(app: AppContext, name: str) -> Callable[[], str]:
+def _poll_account(app: AppContext, name: str, progress: "Progress") -> Callable[[], str]:
     def poll() -> str:
         from ghostscan.pipeline import scan_account
 
         with app.store_lock() as store_path:
-            result = scan_account(name, app.settings(), env=app.env, store_path=store_path, now=app.env.now())
+            result = scan_account(name, app.settings(), env=app.env, store_path=store_path, now=app.env.now(), progress=progress)
         return summarize(result)
 
     return poll
 
 
-def _poll_source(app: AppContext, path: str) -> Callable[[], str]:
+def _poll_source(app: AppContext, path: str, progress: "Progress") -> Callable[[], str]:
     def poll() -> str:
         from ghostscan.pipeline import scan_path
 
-        return summarize(scan_path(path, app.settings(), now=app.env.now()))
+        return summarize(scan_path(path, app.settings(), now=app.env.now(), progress=progress))
 
     return poll
 

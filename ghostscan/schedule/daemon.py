@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.base import BaseTrigger
 
-__all__ = ["CommandFailedError", "Cron", "Every", "Job", "cron_trigger", "build_scheduler", "run_daemon", "run_job", "describe_trigger"]
+__all__ = ["CommandFailedError", "StopAtFolder", "StopRequested", "Cron", "Every", "Job", "cron_trigger", "build_scheduler", "run_daemon", "run_job", "describe_trigger"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,35 @@ class CommandFailedError(GhostscanError):
         except ValueError:
             meaning = ""
         return f"{' '.join(self.argv)} exited {self.code}{meaning}"
+
+
+class StopRequested(Exception):
+    """Raised at a safe point inside a job when the daemon was asked to stop.
+
+    Not a `GhostscanError`: nothing went wrong, and `run_job` logs it as a stop.
+    """
+
+
+class StopAtFolder:
+    """A `ghostscan.pipeline.Progress` that ends a scan between two folders once *stop* is set.
+
+    A folder's sync is saved batch by batch, so the next start resumes from the store;
+    stopping between folders just keeps the daemon from holding up a shutdown for the
+    rest of a long first sync.
+    """
+
+    def __init__(self, stop: threading.Event):
+        self._stop = stop
+
+    def folder(self, folder: object, index: int, total: int) -> None:
+        if self._stop.is_set():
+            raise StopRequested(f"stopped before folder {index + 1} of {total}")
+
+    def advance(self, messages: int) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -192,6 +221,9 @@ def run_job(job: Job, *, debug: bool = False) -> bool:
     started = time.monotonic()
     try:
         outcome = job.run()
+    except StopRequested as stopped:
+        log.info("%s %s: %s; the next start goes on from the store", job.kind, job.target, stopped)
+        return False
     except Exception as exc:  # noqa: BLE001 - the daemon's per-job boundary: log it, keep running, retry next time
         if debug:
             log.error("%s %s: failed: %s\n%s", job.kind, job.target, _describe_error(exc), traceback.format_exc().rstrip())
@@ -260,8 +292,9 @@ def run_daemon(
 ) -> int:
     """Run *jobs* on their schedules until SIGTERM or SIGINT (or *stop* is set).
 
-    On the first signal the daemon stops starting jobs, lets a running one finish (a sync
-    that is cut off would redo its folder next time), logs "stopped" and returns 0. A second
+    On the first signal the daemon stops starting jobs, lets a running one reach its next
+    safe point (a poll stops between two folders, see `StopAtFolder`; a digest finishes),
+    logs "stopped" and returns 0. A second
     signal while it waits ends the process at once with 130; SQLite rolls back whatever
     transaction was open, so the store stays consistent.
 
@@ -269,8 +302,9 @@ def run_daemon(
         jobs: what to run.
         misfire_grace_seconds: how late a missed run may still start (then coalesced).
         debug: log a failing job's traceback.
-        stop: set it to stop the daemon from another thread (tests); signal handlers are
-            installed only when called in the main thread.
+        stop: set by the signal handlers; jobs watch it through `StopAtFolder`; set it
+            to stop the daemon from another thread (tests). Signal handlers are installed
+            only when called in the main thread.
         signals: the signals that stop it.
 
     Returns:

@@ -200,6 +200,19 @@ def test_digest_job_fails_with_the_commands_exit_code(app):
     assert str(caught.value) == "ghostscan digest --send --account work exited 6 (connection)"
 
 
+def test_poll_stops_between_folders_once_the_daemon_is_stopping(app):
+    from ghostscan.schedule.daemon import StopRequested, run_job
+
+    stop = threading.Event()
+    (poll,) = build_jobs(app, [], [str(SAMPLES)], group=cli, stop=stop)
+    assert poll.run().startswith("22 conversations: ")
+    stop.set()
+    with pytest.raises(StopRequested) as caught:
+        poll.run()
+    assert str(caught.value) == "stopped before folder 1 of 5"
+    assert run_job(poll) is False
+
+
 def test_without_a_digest_command_there_is_no_digest_job(app):
     jobs = build_jobs(app, ["work"], [], group=cli)
     assert [job.id for job in jobs] == ["poll:work"]
