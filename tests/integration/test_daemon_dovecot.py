@@ -1,16 +1,25 @@
 """``ghostscan daemon`` against a real Dovecot: the poll syncs the account into the store,
-one line per run, and the run lock keeps a one-shot run off the store while a poll holds it.
+one line per run, and a poll on a store that another run holds is logged and retried.
+
+A Dovecot of its own: a sync ENABLEs CONDSTORE, which Dovecot then keeps on for the
+mailbox, and the session server's tests expect it off.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from datetime import datetime, timezone
+from pathlib import Path
 
+import pytest
 import yaml
+from servers import missing_server
+from servers.dovecot import Dovecot, DovecotUser, find_dovecot
 
 from ghostscan.schedule.lock import run_lock
 from ghostscan.status import ExitStatus
@@ -24,6 +33,18 @@ MESSAGE = (
     b"\r\n"
     b"Anbei unser Angebot.\r\n"
 )
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    if find_dovecot() is None:
+        missing_server("dovecot is not installed: sh scripts/test.sh installs it (apt-get install dovecot-imapd)")
+    base = Path(tempfile.mkdtemp(prefix="gs-dd-", dir="/tmp"))
+    try:
+        with Dovecot.start(base, [DovecotUser("anna", "secret", folders={"Sent": "\\Sent", "Junk": "\\Junk"})]) as server:
+            yield server
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def write_config(dovecot, tmp_path):
@@ -54,8 +75,8 @@ def ghostscan(config, *args, **kwargs):
     )
 
 
-def test_daemon_poll_syncs_the_account_into_the_store(dovecot, scratch_folder, tmp_path):
-    dovecot.append("anna", scratch_folder, MESSAGE, internal_date=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc))
+def test_daemon_poll_syncs_the_account_into_the_store(dovecot, tmp_path):
+    dovecot.append("anna", "Sent", MESSAGE, internal_date=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc))
     config, store = write_config(dovecot, tmp_path)
     daemon = ghostscan(config, "daemon", "--run-now")
     try:
@@ -72,7 +93,7 @@ def test_daemon_poll_syncs_the_account_into_the_store(dovecot, scratch_folder, t
     assert daemon.returncode == 0
     assert rest.endswith("ghostscan: INFO: stopped\n")
     info = subprocess.run([sys.executable, "-m", "ghostscan", "--config", str(config), "cache", "info"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    assert f"anna\t{scratch_folder}\tother\t1 messages" in info.stdout.splitlines()
+    assert "anna\tSent\tsent\t1 messages" in info.stdout.splitlines(), info.stdout
 
 
 def test_daemon_poll_on_a_busy_store_is_logged_and_retried(dovecot, tmp_path):
