@@ -60,7 +60,7 @@ def daemon(ctx: click.Context, accounts: tuple[str, ...], sources: tuple[str, ..
     stop = threading.Event()
     jobs = build_jobs(app, names, paths, group=group, run_now=run_now, stop=stop)
     _show_outcomes(app.verbosity)
-    return run_daemon(jobs, misfire_grace_seconds=plan.misfire_grace_minutes * 60, debug=app.debug, stop=stop)
+    return run_daemon(jobs, now=app.env.now, misfire_grace_seconds=plan.misfire_grace_minutes * 60, debug=app.debug, stop=stop)
 
 
 def _targets(app: AppContext, accounts: Sequence[str], sources: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

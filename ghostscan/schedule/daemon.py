@@ -237,15 +237,16 @@ def run_job(job: Job, *, debug: bool = False) -> bool:
 def build_scheduler(
     jobs: Sequence[Job],
     *,
+    now: Callable[[], datetime],
     misfire_grace_seconds: int = 3600,
     debug: bool = False,
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> "BackgroundScheduler":
     """A scheduler (not yet started) holding *jobs*.
 
     Every job runs through `run_job`, at most one at a time (``max_instances=1`` and a single
     worker), with missed runs coalesced into one when they are at most
-    *misfire_grace_seconds* late.
+    *misfire_grace_seconds* late. *now* (`Environment.now`) dates the first run of the
+    jobs that start at once.
 
     Raises:
         ValueError: a job's trigger is invalid (settings check them when they are loaded).
@@ -285,6 +286,7 @@ def _route_library_logs() -> None:
 def run_daemon(
     jobs: Sequence[Job],
     *,
+    now: Callable[[], datetime],
     misfire_grace_seconds: int = 3600,
     debug: bool = False,
     stop: threading.Event | None = None,
@@ -300,6 +302,7 @@ def run_daemon(
 
     Args:
         jobs: what to run.
+        now: the clock (`Environment.now`).
         misfire_grace_seconds: how late a missed run may still start (then coalesced).
         debug: log a failing job's traceback.
         stop: set by the signal handlers; jobs watch it through `StopAtFolder`; set it
@@ -325,7 +328,7 @@ def run_daemon(
         for sig in signals:
             installed[sig] = signal.signal(sig, on_signal)
     _route_library_logs()
-    scheduler = build_scheduler(jobs, misfire_grace_seconds=misfire_grace_seconds, debug=debug)
+    scheduler = build_scheduler(jobs, now=now, misfire_grace_seconds=misfire_grace_seconds, debug=debug)
     try:
         scheduler.start()
         for job in jobs:

@@ -15,6 +15,10 @@ from ghostscan.schedule.daemon import CommandFailedError, Cron, Every, Job, buil
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def fire_times(trigger, start: datetime, count: int) -> list[datetime]:
     times, previous, now = [], None, start
     for _ in range(count):
@@ -66,7 +70,7 @@ def test_scheduler_jobs_are_coalesced_single_instance_with_grace():
         Job("poll", "work", Every(15), lambda: "ok"),
         Job("digest", "work", Cron("30 7 * * mon-fri", "Europe/Berlin"), lambda: "ok"),
     ]
-    scheduler = build_scheduler(jobs, misfire_grace_seconds=600)
+    scheduler = build_scheduler(jobs, now=utcnow, misfire_grace_seconds=600)
     scheduled = {job.id: job for job in scheduler.get_jobs()}
     assert sorted(scheduled) == ["digest:work", "poll:work"]
     for job in scheduled.values():
@@ -148,7 +152,7 @@ def test_daemon_survives_failing_runs_and_stops_cleanly(log_lines):
 
     jobs = [Job("poll", "broken", Every(0.001), bad, at_start=True), Job("poll", "work", Every(0.001), good, at_start=True)]
     result: list[int] = []
-    thread = threading.Thread(target=lambda: result.append(run_daemon(jobs, stop=stop)))
+    thread = threading.Thread(target=lambda: result.append(run_daemon(jobs, now=utcnow, stop=stop)))
     thread.start()
     try:
         assert enough.wait(60), f"good {len(good_runs)}, bad {len(bad_runs)}"
@@ -170,7 +174,7 @@ def test_stop_waits_for_the_running_job(log_lines):
         finished.set()
         return "done"
 
-    thread = threading.Thread(target=run_daemon, args=([Job("poll", "work", Every(15), slow, at_start=True)],), kwargs={"stop": stop})
+    thread = threading.Thread(target=run_daemon, args=([Job("poll", "work", Every(15), slow, at_start=True)],), kwargs={"stop": stop, "now": utcnow})
     thread.start()
     assert running.wait(60)
     stop.set()
