@@ -296,9 +296,8 @@ def run_daemon(
 
     On the first signal the daemon stops starting jobs, lets a running one reach its next
     safe point (a poll stops between two folders, see `StopAtFolder`; a digest finishes),
-    logs "stopped" and returns 0. A second
-    signal while it waits ends the process at once with 130; SQLite rolls back whatever
-    transaction was open, so the store stays consistent.
+    logs "stopped" and returns 0. A second signal while it waits ends the process at once
+    with 130; SQLite rolls back whatever transaction was open, so the store stays consistent.
 
     Args:
         jobs: what to run.
@@ -336,7 +335,7 @@ def run_daemon(
             upcoming = scheduled.next_run_time.isoformat(timespec="seconds") if scheduled and scheduled.next_run_time else "-"
             log.info("scheduled %s %s %s, next %s", job.kind, job.target, describe_trigger(job.when), upcoming)
         log.info("started: %d job(s); SIGTERM or Ctrl-C stops", len(jobs))
-        # A timeout keeps the wait interruptible by signals on every platform.
+        # Set by the signal handlers (or a test); the timeout only bounds each wait.
         while not stop.wait(timeout=60):
             pass
         scheduler.shutdown(wait=True)
