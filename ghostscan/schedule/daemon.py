@@ -304,7 +304,7 @@ def run_daemon(
         now: the clock (`Environment.now`).
         misfire_grace_seconds: how late a missed run may still start (then coalesced).
         debug: log a failing job's traceback.
-        stop: set by the signal handlers; jobs watch it through `StopAtFolder`; set it
+        stop: set once a signal arrived; jobs watch it through `StopAtFolder`; set it
             to stop the daemon from another thread (tests). Signal handlers are installed
             only when called in the main thread.
         signals: the signals that stop it.
@@ -314,14 +314,17 @@ def run_daemon(
     """
     stop = stop or threading.Event()
     installed: dict[int, Any] = {}
+    received: list[str] = []
 
     def on_signal(signum: int, frame: object) -> None:
+        # Runs between two bytecodes of the main thread, which may be holding the stop
+        # Event's (non-reentrant) lock at that moment: Event.set() here can deadlock. So
+        # the handler only appends to a list; the main loop turns that into stop.set().
         name = signal.Signals(signum).name
-        if stop.is_set():
+        if received:
             log.warning("%s again: stopping now without waiting for the running job", name)
             os._exit(130)
-        log.info("%s received: stopping after the running job", name)
-        stop.set()
+        received.append(name)
 
     if threading.current_thread() is threading.main_thread():
         for sig in signals:
@@ -335,9 +338,12 @@ def run_daemon(
             upcoming = scheduled.next_run_time.isoformat(timespec="seconds") if scheduled and scheduled.next_run_time else "-"
             log.info("scheduled %s %s %s, next %s", job.kind, job.target, describe_trigger(job.when), upcoming)
         log.info("started: %d job(s); SIGTERM or Ctrl-C stops", len(jobs))
-        # Set by the signal handlers (or a test); the timeout only bounds each wait.
-        while not stop.wait(timeout=60):
+        # Woken by *stop* (a test) at once, by a signal within the timeout.
+        while not received and not stop.wait(timeout=0.2):
             pass
+        if received:
+            log.info("%s received: stopping after the running job", received[0])
+            stop.set()
         scheduler.shutdown(wait=True)
     finally:
         for sig, previous in installed.items():

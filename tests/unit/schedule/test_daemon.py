@@ -187,3 +187,42 @@ def test_stop_waits_for_the_running_job(log_lines):
 
 def test_command_failure_reads_as_a_sentence():
     assert str(CommandFailedError(["ghostscan", "digest", "--send", "--account", "work"], 6)) == "ghostscan digest --send --account work exited 6 (connection)"
+
+
+STUCK_DAEMON = """
+import logging, sys, threading
+from datetime import datetime, timezone
+from ghostscan.log import setup_logging
+from ghostscan.schedule.daemon import Every, Job, run_daemon
+
+setup_logging(sys.stderr, verbosity=1)
+
+def stuck():
+    print("running", flush=True)
+    threading.Event().wait()  # a job that never reaches a safe point
+
+sys.exit(run_daemon([Job("poll", "work", Every(15), stuck, at_start=True)], now=lambda: datetime.now(timezone.utc)))
+"""
+
+
+def test_second_signal_stops_at_once_with_130():
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", STUCK_DAEMON], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "running\n"
+        proc.send_signal(signal.SIGTERM)
+        for line in proc.stderr:
+            if "received" in line:
+                break
+        assert line == "ghostscan: INFO: SIGTERM received: stopping after the running job\n"
+        assert proc.poll() is None, "the first signal waits for the running job"
+        proc.send_signal(signal.SIGTERM)
+        _, rest = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert rest == "ghostscan: WARNING: SIGTERM again: stopping now without waiting for the running job\n"
