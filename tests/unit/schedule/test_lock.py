@@ -131,3 +131,14 @@ def test_lock_is_released_when_the_block_raises(tmp_path):
     holder = start_holder(store)
     holder.communicate("")
     assert holder.returncode == 0
+
+
+def test_unusable_store_directory_is_a_store_error(tmp_path):
+    from ghostscan.store.errors import StoreError
+
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the store's directory should be")
+    with pytest.raises(StoreError) as caught:
+        with run_lock(blocker / "store.sqlite"):
+            pass
+    assert str(caught.value) == f"store {blocker / 'store.sqlite'}: cannot create the lock file's directory: File exists"
