@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from ghostscan.errors import GhostscanError
+from ghostscan.schedule.lock import StoreBusyError
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -223,6 +224,11 @@ def run_job(job: Job, *, debug: bool = False) -> bool:
         outcome = job.run()
     except StopRequested as stopped:
         log.info("%s %s: %s; the next start goes on from the store", job.kind, job.target, stopped)
+        return False
+    except StoreBusyError as busy:
+        # Another run (a cron line, a user's audit) has the store: nothing is wrong, and
+        # the next run finds it free.
+        log.warning("%s %s: skipped: %s", job.kind, job.target, busy)
         return False
     except Exception as exc:  # noqa: BLE001 - the daemon's per-job boundary: log it, keep running, retry next time
         if debug:

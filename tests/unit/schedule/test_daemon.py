@@ -134,6 +134,16 @@ def test_unexpected_error_names_its_type(log_lines):
     assert log_lines == ["ERROR: digest work: failed: unexpected KeyError: 'uid' (retrying at the next run)"]
 
 
+def test_busy_store_skips_the_run_with_a_warning(log_lines):
+    from ghostscan.schedule.lock import StoreBusyError
+
+    def busy():
+        raise StoreBusyError("/state/store.sqlite", 4242)
+
+    assert run_job(Job("poll", "work", Every(15), busy)) is False
+    assert log_lines == ["WARNING: poll work: skipped: store /state/store.sqlite is in use by another ghostscan run (pid 4242); try again later or pass --wait SECONDS"]
+
+
 def test_daemon_survives_failing_runs_and_stops_cleanly(log_lines):
     """Real APScheduler, a short interval: the failing job fails again and again, the good one keeps running."""
     stop = threading.Event()
