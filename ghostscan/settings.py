@@ -209,6 +209,41 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class DigestSchedule:
+    """When ``ghostscan daemon`` sends the digest.
+
+    Attributes:
+        cron: five crontab fields (``"30 7 * * mon-fri"``: weekdays at 07:30; day numbers
+            count as in crontab, 0 and 7 = Sunday), or None for no digest job.
+        timezone: IANA zone *cron* is read in; None: ``silence.timezone``.
+    """
+
+    cron: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """What ``ghostscan daemon`` runs, and when.
+
+    Attributes:
+        poll_minutes: minutes between two incremental polls of each account or mailbox.
+        misfire_grace_minutes: how late a missed run (the machine slept) may still start;
+            several missed runs become one.
+        digest: when the digest goes out.
+        accounts: IMAP accounts the daemon works on. Empty (with `sources` empty too):
+            every account of the config, else the config's ``source``.
+        sources: local mailboxes the daemon works on.
+    """
+
+    poll_minutes: int = 15
+    misfire_grace_minutes: int = 60
+    digest: DigestSchedule = DigestSchedule()
+    accounts: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one run.
 
@@ -233,6 +268,7 @@ class Settings:
     advice: AdviceSettings = AdviceSettings()
     accounts: Mapping[str, AccountSettings] = field(default_factory=lambda: MappingProxyType({}))
     store: StoreSettings = StoreSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     path: str | None = None
     digest: DigestSettings = DigestSettings()
     smtp: SmtpSettings | None = None
@@ -424,6 +460,7 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
     digest = _digest(root.section("digest"))
     smtp = _smtp(root.section("smtp")) if root.data.get("smtp") is not None else None
     root.used.add("smtp")
+    schedule = _schedule(root.section("schedule"), accounts, silence)
 
     root.finish()
     return Settings(
@@ -438,6 +475,7 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
         advice=advice,
         accounts=MappingProxyType(accounts),
         store=StoreSettings(path=store_path),
+        schedule=schedule,
         path=path,
         digest=digest,
         smtp=smtp,
@@ -597,6 +635,42 @@ def _smtp(m: _Reader) -> SmtpSettings:
     )
     m.finish()
     return smtp
+def _schedule(sch: _Reader, accounts: Mapping[str, AccountSettings], silence: SilenceSettings) -> ScheduleSettings:
+    defaults = ScheduleSettings()
+    poll_minutes = sch.integer("poll_minutes", defaults.poll_minutes, minimum=1, maximum=7 * 24 * 60)
+    grace = sch.integer("misfire_grace_minutes", defaults.misfire_grace_minutes, minimum=1, maximum=7 * 24 * 60)
+    names = sch.strings("accounts")
+    for i, name in enumerate(names):
+        if name not in accounts:
+            known = ", ".join(sorted(accounts)) or "none configured"
+            raise sch.error(f"accounts[{i}]", f"no account {name!r} in the 'accounts' section (accounts: {known})")
+    sources = tuple(str(Path(p).expanduser()) for p in sch.strings("sources"))
+    dig = sch.section("digest")
+    cron = dig.string("cron", None)
+    zone = dig.string("timezone", None)
+    if cron is not None:
+        # APScheduler is imported for this check only when a digest is scheduled.
+        from ghostscan.schedule.daemon import cron_trigger
+
+        try:
+            cron_trigger(cron, zone or silence.timezone)
+        except ValueError as exc:
+            bad_zone = zone is not None and "time zone" in str(exc)
+            raise dig.error("timezone" if bad_zone else "cron", str(exc)) from None
+    elif zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise dig.error("timezone", f"unknown time zone {zone!r} (expected e.g. Europe/Berlin)") from None
+    dig.finish()
+    sch.finish()
+    return ScheduleSettings(
+        poll_minutes=poll_minutes,
+        misfire_grace_minutes=grace,
+        digest=DigestSchedule(cron=cron, timezone=zone),
+        accounts=names,
+        sources=sources,
+    )
 
 
 def _check_holidays(reader: _Reader, silence: SilenceSettings) -> None:

@@ -29,6 +29,8 @@ class ExitStatus(IntEnum):
     """The run completed, but some messages could not be read (reported, not fatal)."""
     STORE = 8
     """The local store is locked by another run, corrupt, or from a newer ghostscan."""
+    BUSY = 9
+    """Another ghostscan run holds the store's run lock (``--wait SECONDS`` waits for it)."""
     FOUND = 10
     """`spam-check` found customer mail in Junk (for cron and monitoring)."""
     SEND = 11

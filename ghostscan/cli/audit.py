@@ -89,7 +89,8 @@ def run_audit(app: AppContext, options: AuditOptions) -> int:
         now = end_of_day(options.as_of, now)
     with progress_for(app) as progress:
         if options.account:
-            result = scan_account(options.account, settings, env=app.env, store_path=app.store_path(), now=now, progress=progress)
+            with app.store_lock() as store_path:
+                result = scan_account(options.account, settings, env=app.env, store_path=store_path, now=now, progress=progress)
         else:
             result = scan_path(str(options.source), settings, now=now, progress=progress)
     report = build_report(

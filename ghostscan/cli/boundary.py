@@ -27,8 +27,11 @@ def status_for(error: GhostscanError) -> ExitStatus:
     """The exit code for a ghostscan error (most specific class first)."""
     from ghostscan.notify.errors import DeliveryRefusedError
     from ghostscan.notify.ledger import LedgerError
+    from ghostscan.schedule.lock import StoreBusyError
     from ghostscan.store.errors import StoreError
 
+    if isinstance(error, StoreBusyError):
+        return ExitStatus.BUSY
     if isinstance(error, (StoreError, LedgerError)):
         return ExitStatus.STORE
     if isinstance(error, DeliveryRefusedError):

@@ -57,7 +57,8 @@ def rebuild(app: AppContext, accounts: tuple[str, ...]) -> int:
         raise click.UsageError("no IMAP accounts in the config: nothing to rebuild")
     for name in names:
         settings.account(name)
-    path = app.store_path()
-    for name, folders, messages in rebuild_store(path, names, settings, env=app.env):
-        app.env.stdout.write(f"{name}: {messages} messages in {folders} folders cached in {path}\n")
+    # Deleting the store under a running sync would pull the file from under its feet.
+    with app.store_lock() as path:
+        for name, folders, messages in rebuild_store(path, names, settings, env=app.env):
+            app.env.stdout.write(f"{name}: {messages} messages in {folders} folders cached in {path}\n")
     return 0

@@ -43,4 +43,7 @@ def check(app: AppContext) -> int:
     else:
         login = f"login {m.username}, password from {m.secret.describe()}" if m.username and m.secret else "no login"
         out.write(f"smtp: {m.host}:{m.port} ({m.security}), {login}\n")
+    plan = settings.schedule
+    digest = f"at {plan.digest.cron!r} {plan.digest.timezone or s.timezone}" if plan.digest.cron else "none"
+    out.write(f"schedule: poll every {plan.poll_minutes} min, digest {digest}\n")
     return 0

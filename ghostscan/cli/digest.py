@@ -102,7 +102,8 @@ def run_digest(app: AppContext, options: DigestOptions) -> int:
 
     as_of = end_of_day(options.as_of, now) if options.as_of is not None else now
     if options.account:
-        result = scan_account(options.account, settings, env=app.env, store_path=app.store_path(), now=as_of)
+        with app.store_lock() as store_path:
+            result = scan_account(options.account, settings, env=app.env, store_path=store_path, now=as_of)
     else:
         result = scan_path(str(options.source), settings, now=as_of)
     report = build_report(result)

@@ -76,7 +76,8 @@ def run_spam_check(app: AppContext, options: SpamCheckOptions) -> int:
     now = app.env.now()
     with progress_for(app) as progress:
         if options.account:
-            check = spam_check_account(options.account, settings, env=app.env, store_path=app.store_path(), now=now, mode=mode, progress=progress)
+            with app.store_lock() as store_path:
+                check = spam_check_account(options.account, settings, env=app.env, store_path=store_path, now=now, mode=mode, progress=progress)
         else:
             check = spam_check_path(str(options.source), settings, now=now, mode=mode, progress=progress)
     report = build_spam_report(check)

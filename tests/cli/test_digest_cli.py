@@ -97,8 +97,9 @@ def test_config_check_shows_the_digest_and_smtp_settings_without_the_password(ru
     )
     result = run("--config", str(config), "config", "check", environ={"GS_SMTP": "hunter2-secret"})
     assert result.code == ExitStatus.OK
-    assert result.stdout.splitlines()[-2:] == [
+    assert result.stdout.splitlines()[-3:] == [
         "digest: from anna@studio-berg.de to boss@studio-berg.de",
         "smtp: smtp.ionos.de:587 (starttls), login anna, password from environment variable GS_SMTP",
+        "schedule: poll every 15 min, digest none",
     ]
     assert "hunter2" not in result.stdout

@@ -351,3 +351,20 @@ def test_a_server_that_never_greets_is_a_timeout(run, tmp_path, ca):
         result = send(run, config)
     assert result.code == ExitStatus.CONNECTION
     assert result.stderr.startswith(f"ghostscan: error: cannot send the digest via 127.0.0.1:{port}: no answer within 1 s; the message is kept in ")
+
+
+def test_the_daemons_digest_job_sends_the_real_digest_once_a_day(tmp_path, ca, starttls_smtpd):
+    from ghostscan.cli import cli
+    from ghostscan.cli.context import AppContext
+    from ghostscan.cli.daemon import build_jobs
+    from ghostscan.environment import Environment
+
+    config = write_config(tmp_path, ca, starttls_smtpd.port, "starttls", schedule={"digest": {"cron": "30 7 * * mon-fri", "timezone": "Europe/Berlin"}})
+    env = Environment(environ={"HOME": str(tmp_path / "home"), "GS_SMTP_PASSWORD": PASSWORD}, now=lambda: DAY_1)
+    jobs = {job.id: job for job in build_jobs(AppContext(env=env, config=str(config)), [], [str(SAMPLES)], group=cli)}
+    digest = jobs[f"digest:{SAMPLES}"]
+    assert digest.run() == f"ghostscan digest --send --source {SAMPLES}: done"
+    [received] = starttls_smtpd.received
+    assert received.message["Subject"] == SUBJECT_1
+    assert digest.run() == f"ghostscan digest --send --source {SAMPLES}: done"
+    assert len(starttls_smtpd.received) == 1, "the second run that day sends nothing"
