@@ -501,6 +501,35 @@ def _folders(fol: _Reader, defaults: FolderSettings) -> FolderSettings:
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+def _secret_source(section: _Reader, wanted: str, username: str) -> SecretSource:
+    """Where *section*'s secret comes from: its key *wanted* (``password_env``, ``keyring``,
+    ``password_command`` or ``oauth2_token_command``), checked for type."""
+    key = section.prefix + wanted
+    if wanted == "password_env":
+        return SecretSource(env=section.string("password_env", None), key=key)
+    if wanted == "keyring":
+        entry = section.get("keyring")
+        if entry is True:
+            return SecretSource(keyring=("ghostscan", username), key=key)
+        if isinstance(entry, str) and entry:
+            return SecretSource(keyring=(entry, username), key=key)
+        raise section.error("keyring", "expected true (service 'ghostscan') or a service name")
+    value = section.get(wanted)
+    if not isinstance(value, (str, list)):
+        raise section.error(wanted, f"expected a command (text or a list of arguments), got {_kind(value)}")
+    return SecretSource(command=parse_command(value, key), key=key)
+
+
+def _ca_file(section: _Reader) -> str | None:
+    """*section*'s ``ca_file``, with ``~`` expanded; it must exist."""
+    ca_file = section.string("ca_file", None)
+    if not ca_file:
+        return None
+    if not Path(ca_file).expanduser().is_file():
+        raise section.error("ca_file", f"no such file: {ca_file}")
+    return str(Path(ca_file).expanduser())
+
+
 def _account(parent: _Reader, name: str, folders: FolderSettings) -> AccountSettings:
     a = parent.section(name)
     host = a.string("host", None)
@@ -514,7 +543,6 @@ def _account(parent: _Reader, name: str, folders: FolderSettings) -> AccountSett
         raise a.error("security", f"'none' sends the password in clear text; only allowed to {', '.join(_LOOPBACK)}")
     port = a.integer("port", 993 if security == "tls" else 143, minimum=1, maximum=65535)
     auth = a.choice("auth", "password", AUTH)
-    key = f"{a.prefix}"
     sources = [k for k in ("password_env", "password_command", "keyring", "oauth2_token_command") if a.data.get(k) not in (None, False)]
     if auth == "xoauth2":
         if "oauth2_token_command" not in sources:
@@ -526,26 +554,10 @@ def _account(parent: _Reader, name: str, folders: FolderSettings) -> AccountSett
             problem = "missing" if not sources else f"set only one of {', '.join(sources)}"
             raise a.error("password_env", f"{problem}: the password comes from password_env, password_command or keyring")
         wanted = sources[0]
-    if wanted == "password_env":
-        secret = SecretSource(env=a.string("password_env", None), key=key + "password_env")
-    elif wanted == "keyring":
-        entry = a.get("keyring")
-        if entry is True:
-            secret = SecretSource(keyring=("ghostscan", username), key=key + "keyring")
-        elif isinstance(entry, str) and entry:
-            secret = SecretSource(keyring=(entry, username), key=key + "keyring")
-        else:
-            raise a.error("keyring", "expected true (service 'ghostscan') or a service name")
-    else:
-        value = a.get(wanted)
-        if not isinstance(value, (str, list)):
-            raise a.error(wanted, f"expected a command (text or a list of arguments), got {_kind(value)}")
-        secret = SecretSource(command=parse_command(value, key + wanted), key=key + wanted)
+    secret = _secret_source(a, wanted, username)
     for k in ("password_env", "password_command", "keyring", "oauth2_token_command"):
         a.used.add(k)
-    ca_file = a.string("ca_file", None)
-    if ca_file and not Path(ca_file).expanduser().is_file():
-        raise a.error("ca_file", f"no such file: {ca_file}")
+    ca_file = _ca_file(a)
     account = AccountSettings(
         name=name,
         host=host,
@@ -554,7 +566,7 @@ def _account(parent: _Reader, name: str, folders: FolderSettings) -> AccountSett
         port=port,
         security=security,
         auth=auth,
-        ca_file=str(Path(ca_file).expanduser()) if ca_file else None,
+        ca_file=ca_file,
         verify_tls=a.boolean("verify_tls", True),
         timeout=a.number("timeout", 30.0, minimum=1, maximum=3600),
         folders=_folders(a.section("folders"), folders),
@@ -605,31 +617,16 @@ def _smtp(m: _Reader) -> SmtpSettings:
     elif len(sources) != 1:
         problem = "missing" if not sources else f"set only one of {', '.join(sources)}"
         raise m.error("password_env", f"{problem}: the password comes from password_env, password_command or keyring")
-    elif sources[0] == "password_env":
-        secret = SecretSource(env=m.string("password_env", None), key=m.prefix + "password_env")
-    elif sources[0] == "keyring":
-        entry = m.get("keyring")
-        if entry is True:
-            secret = SecretSource(keyring=("ghostscan", username), key=m.prefix + "keyring")
-        elif isinstance(entry, str) and entry:
-            secret = SecretSource(keyring=(entry, username), key=m.prefix + "keyring")
-        else:
-            raise m.error("keyring", "expected true (service 'ghostscan') or a service name")
     else:
-        value = m.get("password_command")
-        if not isinstance(value, (str, list)):
-            raise m.error("password_command", f"expected a command (text or a list of arguments), got {_kind(value)}")
-        secret = SecretSource(command=parse_command(value, m.prefix + "password_command"), key=m.prefix + "password_command")
-    ca_file = m.string("ca_file", None)
-    if ca_file and not Path(ca_file).expanduser().is_file():
-        raise m.error("ca_file", f"no such file: {ca_file}")
+        secret = _secret_source(m, sources[0], username)
+    ca_file = _ca_file(m)
     smtp = SmtpSettings(
         host=host,
         port=port,
         security=security,
         username=username,
         secret=secret,
-        ca_file=str(Path(ca_file).expanduser()) if ca_file else None,
+        ca_file=ca_file,
         verify_tls=m.boolean("verify_tls", True),
         timeout=m.number("timeout", 30.0, minimum=1, maximum=3600),
     )
