@@ -98,6 +98,11 @@ def months_chart(summary: "AuditSummary", labels: Mapping[str, str], verdict_nam
                 ax.bar(x, values, bottom=bottom, color=VERDICT_COLOURS[verdict], label=verdict_names[verdict], width=0.7)
                 bottom = [b + v for b, v in zip(bottom, values)]
         ax.set_xticks(x, months)
+        if len(months) > 6:
+            ax.tick_params(axis="x", labelrotation=45)
+            for label in ax.get_xticklabels():
+                label.set_horizontalalignment("right")
+                label.set_rotation_mode("anchor")
         ax.set_ylabel(labels["conversations"])
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_title(labels["chart_months"])
@@ -106,7 +111,8 @@ def months_chart(summary: "AuditSummary", labels: Mapping[str, str], verdict_nam
         points = [(i, m.ghosting_rate * 100) for i, m in zip(x, summary.months) if m.ghosting_rate is not None]
         if points:
             rate.plot([p[0] for p in points], [p[1] for p in points], color="#222222", marker="o", linewidth=1.8, label=labels["ghosting_rate"])
-        rate.set_ylim(0, 100)
+        rate.set_ylim(0, 105)
+        rate.set_yticks(range(0, 101, 20))
         rate.set_ylabel(labels["ghosting_rate"] + " (%)")
         handles, names = ax.get_legend_handles_labels()
         more, more_names = rate.get_legend_handles_labels()

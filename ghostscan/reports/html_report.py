@@ -60,7 +60,9 @@ LABELS: dict[str, dict[str, str]] = {
         "ghosting_rate_note": "silent of {decided} decided (waiting not counted)",
         "median_reply": "Median time to first reply",
         "median_reply_value": "{days} business days",
+        "median_reply_value_one": "{days} business day",
         "median_reply_note": "{n} replies",
+        "median_reply_note_one": "{n} reply",
         "no_replies": "no replies",
         "conversations": "Conversations",
         "chart_months": "Outcome per month of the first offer",
@@ -108,7 +110,9 @@ LABELS: dict[str, dict[str, str]] = {
         "ghosting_rate_note": "ohne Antwort von {decided} entschiedenen (wartende nicht gezählt)",
         "median_reply": "Median bis zur ersten Antwort",
         "median_reply_value": "{days} Werktage",
+        "median_reply_value_one": "{days} Werktag",
         "median_reply_note": "{n} Antworten",
+        "median_reply_note_one": "{n} Antwort",
         "no_replies": "keine Antworten",
         "conversations": "Vorgänge",
         "chart_months": "Ergebnis nach Monat des ersten Angebots",
@@ -224,6 +228,12 @@ def _number(value: float | None, language: str) -> str:
     return text.replace(".", ",") if language == "de" else text
 
 
+def _plural(labels: dict[str, str], key: str, value: float, shown: str) -> str:
+    """*key*'s text for *value*: the ``_one`` form for exactly 1."""
+    form = labels[f"{key}_one"] if value == 1 else labels[key]
+    return form.format(days=shown, n=shown)
+
+
 def _open_rows(report: Report) -> list[ReportRow]:
     order = {v: i for i, v in enumerate(OPEN_VERDICTS)}
     rows = [r for r in report.rows if r.verdict in order]
@@ -261,6 +271,7 @@ def render_html(report: Report, options: HtmlOptions = HtmlOptions()) -> str:
         "party_of": party_of,
         "percent": _percent,
         "number": lambda value: _number(value, language),
+        "plural": lambda key, value: _plural(labels, key, value, _number(value, language)),
         "count": summary.count,
         "Verdict": Verdict,
         # matplotlib writes escaped SVG (see charts); it is markup, not text.

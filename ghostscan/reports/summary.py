@@ -67,7 +67,8 @@ class AuditSummary:
         days_to_first_reply: business days to the first reply, one per answered
             conversation, ascending.
         median_days_to_first_reply: their median, or None without any reply.
-        months: per calendar month of our first message, oldest first.
+        months: per calendar month of our first message, oldest first, every month from
+            the first to the last (months without offers have zero counts).
         top_silent: the customers with the most silent offers, most first (at most
             `TOP_PARTIES`, only those with at least one).
     """
@@ -97,6 +98,16 @@ def _rate(rows: list[ReportRow]) -> tuple[int, float | None]:
     return decided, (silent / decided if decided else None)
 
 
+def _month_range(first: str, last: str) -> list[str]:
+    """Every ``YYYY-MM`` from *first* to *last*, so a month without offers shows as a gap."""
+    year, month = map(int, first.split("-"))
+    months = []
+    while f"{year:04d}-{month:02d}" <= last:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def party_of(row: ReportRow) -> str:
     """Who a conversation is with, for grouping: the company domain, else the address."""
     return row.company or row.customer_address or row.customer_name or "unknown"
@@ -114,9 +125,9 @@ def summarize(report: Report) -> AuditSummary:
         if day is not None:
             by_month.setdefault(f"{day.year:04d}-{day.month:02d}", []).append(r)
     months = tuple(
-        MonthFigures(month=month, counts=_counts(month_rows), ghosting_rate=_rate(month_rows)[1])
-        for month, month_rows in sorted(by_month.items())
-    )
+        MonthFigures(month=month, counts=_counts(by_month.get(month, [])), ghosting_rate=_rate(by_month.get(month, []))[1])
+        for month in _month_range(min(by_month), max(by_month))
+    ) if by_month else ()
 
     silent = Counter(party_of(r) for r in rows if r.verdict is Verdict.SILENT)
     total = Counter(party_of(r) for r in rows)

@@ -141,7 +141,7 @@ class AuditSummaryBlock:
             replies = len(summary.days_to_first_reply)
             grid.add_row(
                 "First reply",
-                f"median {summary.median_days_to_first_reply:g} business days after our first message"
+                f"median {summary.median_days_to_first_reply:g} business day{'' if summary.median_days_to_first_reply == 1 else 's'} after our first message"
                 f" ({replies} repl{'y' if replies == 1 else 'ies'})",
             )
         if summary.top_silent:

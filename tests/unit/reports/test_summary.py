@@ -93,3 +93,16 @@ def test_nothing_decided_has_no_rate():
     s = summarize(Report("x", datetime(2026, 11, 20, tzinfo=timezone.utc), (), (), (), 0, ()))
     assert s.conversations == 0 and s.ghosting_rate is None and s.median_days_to_first_reply is None and s.months == ()
 
+
+
+def test_months_without_offers_are_gaps_not_left_out(report):
+    rows = [r for r in report.rows if r.first_outbound.month != 10]
+    months = summarize(dataclasses.replace(report, rows=tuple(rows))).months
+    assert [m.month for m in months] == ["2026-09", "2026-10", "2026-11"]
+    assert months[1].total == 0 and months[1].ghosting_rate is None
+
+
+def test_months_run_across_the_new_year(report):
+    november, february = (dataclasses.replace(report.rows[0], first_outbound=date(y, m, 3)) for y, m in ((2026, 11), (2027, 2)))
+    months = summarize(dataclasses.replace(report, rows=(november, february))).months
+    assert [m.month for m in months] == ["2026-11", "2026-12", "2027-01", "2027-02"]
