@@ -15,6 +15,7 @@ from run to run:
 from __future__ import annotations
 
 import io
+import math
 import re
 from typing import TYPE_CHECKING, Mapping
 
@@ -108,9 +109,10 @@ def months_chart(summary: "AuditSummary", labels: Mapping[str, str], verdict_nam
         ax.set_title(labels["chart_months"])
         rate = ax.twinx()
         rate.spines["right"].set_visible(True)
-        points = [(i, m.ghosting_rate * 100) for i, m in zip(x, summary.months) if m.ghosting_rate is not None]
-        if points:
-            rate.plot([p[0] for p in points], [p[1] for p in points], color="#222222", marker="o", linewidth=1.8, label=labels["ghosting_rate"])
+        # NaN breaks the line: a month without decided offers has no rate to connect through.
+        rates = [math.nan if m.ghosting_rate is None else m.ghosting_rate * 100 for m in summary.months]
+        if not all(math.isnan(r) for r in rates):
+            rate.plot(x, rates, color="#222222", marker="o", linewidth=1.8, label=labels["ghosting_rate"])
         rate.set_ylim(0, 105)
         rate.set_yticks(range(0, 101, 20))
         rate.set_ylabel(labels["ghosting_rate"] + " (%)")
