@@ -15,5 +15,15 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
         echo "ghostscan: dovecot is not installed, the IMAP tests will skip (sudo apt-get install dovecot-imapd)" >&2
     fi
 fi
+# The HTML report's browser test drives Debian's chromium headless (tests/servers/chromium.py).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "ghostscan: installing chromium for the HTML report test" >&2
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+            echo "ghostscan: installing chromium failed; the browser test will skip" >&2
+    else
+        echo "ghostscan: chromium is not installed, the browser test will skip (sudo apt-get install chromium)" >&2
+    fi
+fi
 GHOSTSCAN_EXTRAS=test . scripts/venv.sh
 exec .venv/bin/python -m pytest "$@"

@@ -26,6 +26,7 @@ class AuditOptions:
     silent_after: int | None
     verdicts: frozenset[str]
     explain: bool
+    html: str | None = None
 
 
 @click.command()
@@ -49,6 +50,12 @@ class AuditOptions:
     help="Show only this verdict (repeatable).",
 )
 @click.option("--explain", is_flag=True, help="Show every message of each conversation, how it was linked and why it got its kind.")
+@click.option(
+    "--html",
+    "html",
+    metavar="FILE",
+    help="Also write a self-contained HTML report with charts to FILE (opens offline; nothing is loaded from outside the file).",
+)
 @click.pass_obj
 def audit(app: AppContext, **raw: object) -> int:
     """Audit a mailbox: what happened to every conversation you started.
@@ -70,6 +77,7 @@ def audit(app: AppContext, **raw: object) -> int:
         silent_after=raw["silent_after"],  # type: ignore[arg-type]
         verdicts=frozenset(raw["verdicts"]),  # type: ignore[arg-type]
         explain=bool(raw["explain"]),
+        html=raw["html"],  # type: ignore[arg-type]
     )
     return run_audit(app, options)
 
@@ -100,6 +108,11 @@ def run_audit(app: AppContext, options: AuditOptions) -> int:
     )
     with open_output(app, options.output) as out:
         write_report(report, out, fmt=options.fmt, explain=options.explain, color=options.output is None and app.env.stdout_isatty)
+    if options.html:
+        from ghostscan.reports.html_report import HtmlOptions, write_html
+
+        with open_output(app, options.html) as out:
+            write_html(report, out, HtmlOptions(language=settings.language, silent_after=settings.silence.business_days))
     if result.problems:
         logging.getLogger("ghostscan").warning(
             "%d message(s) could not be read and were skipped (-v lists them)", len(result.problems)

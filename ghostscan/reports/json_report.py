@@ -11,6 +11,7 @@ import json
 from typing import Any, TextIO
 
 from ghostscan.reports.model import Report, ReportRow
+from ghostscan.reports.summary import summarize, summary_json
 
 SCHEMA = "ghostscan.audit/1"
 
@@ -37,6 +38,8 @@ def conversation_json(row: ReportRow, *, explain: bool = False) -> dict[str, Any
         "business_days_silent": row.business_days_silent,
         "follow_ups": row.follow_ups,
         "return_date": _iso(row.return_date),
+        "first_reply": _iso(row.first_reply),
+        "business_days_to_first_reply": row.business_days_to_first_reply,
         "firm_order": row.firm_order,
         "cold": row.cold,
         "evidence": [{"rule": e.rule, "detail": e.detail} for e in row.evidence],
@@ -69,6 +72,7 @@ def report_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
         "messages_read": report.messages_read,
         "own_addresses": list(report.own_addresses),
         "summary": {v.value: n for v, n in report.counts().items()},
+        "audit_summary": summary_json(summarize(report)),
         "conversations": [conversation_json(r, explain=explain) for r in report.rows],
         "problems": [{"ref": p.ref, "message_id": p.message_id, "reason": p.reason} for p in report.problems],
     }

@@ -64,6 +64,8 @@ class ReportRow:
     return_date: date | None = None
     firm_order: bool = False
     cold: bool = False
+    first_reply: datetime | None = None
+    business_days_to_first_reply: int | None = None
 
     @property
     def why(self) -> str:
@@ -148,6 +150,8 @@ def row_from_decision(decision: Decision) -> ReportRow:
         return_date=decision.return_date,
         firm_order=decision.firm_order,
         cold=decision.cold,
+        first_reply=decision.first_reply,
+        business_days_to_first_reply=decision.business_days_to_first_reply,
     )
 
 

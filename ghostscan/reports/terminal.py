@@ -111,6 +111,45 @@ class Summary:
             )
 
 
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate * 100:.1f} %"
+
+
+class AuditSummaryBlock:
+    """The audit's figures under the table: ghosting rate, time to first reply, who goes silent.
+
+    Definitions in `ghostscan.reports.summary`.
+    """
+
+    def __init__(self, report: Report):
+        self.report = report
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from ghostscan.reports.summary import summarize
+
+        summary = summarize(self.report)
+        if not summary.conversations:
+            return
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        silent = summary.count(Verdict.SILENT)
+        grid.add_row("Ghosting rate", f"{_percent(summary.ghosting_rate)} ({silent} silent of {summary.decided} decided; waiting not counted)")
+        if summary.median_days_to_first_reply is None:
+            grid.add_row("First reply", "no replies")
+        else:
+            replies = len(summary.days_to_first_reply)
+            grid.add_row(
+                "First reply",
+                f"median {summary.median_days_to_first_reply:g} business day{'' if summary.median_days_to_first_reply == 1 else 's'} after our first message"
+                f" ({replies} repl{'y' if replies == 1 else 'ies'})",
+            )
+        if summary.top_silent:
+            grid.add_row("Most silent", ", ".join(f"{p.party} {p.silent}/{p.conversations}" for p in summary.top_silent[:5]))
+        yield Text("Summary", style="bold")
+        yield grid
+
+
 class Explanation:
     """``--explain``: for each conversation, every message, how it was linked and why it got its kind."""
 
@@ -133,5 +172,5 @@ class Explanation:
 
 def render_terminal(report: Report, console: Console, *, explain: bool = False) -> None:
     """Print the table (or the explanation) and the summary to *console*."""
-    parts = [Explanation(report) if explain else AuditTable(report), Summary(report)]
+    parts = [Explanation(report) if explain else AuditTable(report), AuditSummaryBlock(report), Summary(report)]
     console.print(Group(*parts))

@@ -255,6 +255,8 @@ def _decision(
     return_date: date | None = None,
 ) -> Decision:
     dated = [m.date for m in ours if m.date]
+    first_reply = _first_reply(conv, ours)
+    to_reply = options.calendar.business_days_between(min(dated), first_reply) if dated and first_reply else None
     follow_ups = max(len(pending) - 1, 0)
     needs_channels = verdict in (Verdict.SILENT, Verdict.BOUNCED)
     contact = options.texts.contact(customer) if needs_channels else CustomerContact()
@@ -292,4 +294,19 @@ def _decision(
         return_date=return_date,
         firm_order=firm_order,
         cold=cold,
+        first_reply=first_reply,
+        business_days_to_first_reply=to_reply,
     )
+
+
+def _first_reply(conv: Conversation, ours: list[ThreadedMessage]) -> datetime | None:
+    """The date of the customer's first human message after our first one.
+
+    Bounces and automatic replies are not answers; a reply filed in Junk is (the customer
+    did answer). A customer's inquiry that started the conversation is not a reply.
+    """
+    first_ours = conv.messages.index(ours[0])
+    for m in conv.messages[first_ours + 1 :]:
+        if _human_reply(m) and m.date is not None:
+            return m.date
+    return None

@@ -55,6 +55,10 @@ class Decision:
         return_date: for an out-of-office, the day the customer is back.
         firm_order: the conversation holds a firm order (it gets other advice when silent).
         cold: silent past `AdviceSettings.cold_after` with the follow-ups done: let it rest.
+        first_reply: when the customer first answered a human word after our first
+            message (a reply in Junk counts: they did answer), or None.
+        business_days_to_first_reply: business days from our first message to
+            `first_reply` (same day: 0), or None without a reply.
     """
 
     conversation: Conversation
@@ -73,6 +77,8 @@ class Decision:
     return_date: date | None = None
     firm_order: bool = False
     cold: bool = False
+    first_reply: datetime | None = None
+    business_days_to_first_reply: int | None = None
 
 
 class TextReader(Protocol):

@@ -98,3 +98,33 @@ def test_waiting_turns_silent_with_time(run, as_of, verdict):
     result = run("audit", "--source", str(SAMPLES / "mailbox"), "--as-of", as_of, "--format", "json")
     got = {c["id"]: c["verdict"] for c in json.loads(result.stdout)["conversations"]}
     assert waiting and all(got[cid] == verdict for cid in waiting)
+
+
+def test_html_report_of_the_samples_is_written_beside_the_table(run, tmp_path):
+    out = tmp_path / "report.html"
+    result = run("audit", "--source", str(SAMPLES / "mailbox"), "--as-of", "2026-11-20", "--html", str(out))
+    assert result.code == 0, result.stderr
+    assert "Ghosting rate  28.6 % (6 silent of 21 decided; waiting not counted)" in result.stdout
+    html = out.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert html.count('<tr data-verdict="') == 12
+    assert '<span class="value">22</span><span class="label">Offers sent</span>' in html
+    assert '<span class="value">29 %</span><span class="label">Ghosting rate</span>' in html
+
+
+def test_html_report_follows_the_configured_language(run, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("language: de\nsilence:\n  business_days: 4\n", encoding="utf-8")
+    out = tmp_path / "bericht.html"
+    result = run("--config", str(config), "audit", "--source", str(SAMPLES / "mailbox"), "--as-of", "2026-11-20", "--html", str(out), "-f", "json")
+    assert result.code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="de">' in html and "Angebots-Auswertung" in html
+    assert "still nach 4 Werktagen" in html
+
+
+def test_html_report_into_a_missing_folder_is_one_error_line(run, tmp_path):
+    target = tmp_path / "missing" / "report.html"
+    result = run("audit", "--source", str(SAMPLES / "mailbox"), "--as-of", "2026-11-20", "--html", str(target), "-f", "json")
+    assert result.code == 1
+    assert result.stderr == f"ghostscan: error: cannot write {target}: No such file or directory\n"

@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import io
 import json
 from datetime import date, datetime, timezone
@@ -91,7 +92,24 @@ def test_json_report_schema():
     assert set(first) == {
         "id", "verdict", "customer", "subject", "first_outbound", "last_outbound",
         "business_days_silent", "follow_ups", "return_date", "firm_order", "cold", "evidence", "suggestions",
+        "first_reply", "business_days_to_first_reply",
     }
     assert first["customer"] == {"name": "Hans Müller", "address": "hans@mueller-bau.de", "company": "mueller-bau.de", "phones": [], "linkedin": None}
     assert first["first_outbound"] == "2026-11-02"
     assert data["problems"] == [{"ref": "INBOX/1", "message_id": None, "reason": "gone"}]
+
+
+def test_terminal_summary_block_is_rendered_whole():
+    from ghostscan.reports.terminal import AuditSummaryBlock
+
+    answered = dataclasses.replace(REPORT.rows[0], business_days_to_first_reply=3)
+    waiting = row(Verdict.WAITING, "Angebot Logo", days=2, address="info@blumen.de", company="blumen.de", why="2 business days")
+    report = dataclasses.replace(REPORT, rows=(answered, REPORT.rows[1], waiting))
+    out = io.StringIO()
+    Console(file=out, width=100, color_system=None, force_terminal=False).print(AuditSummaryBlock(report))
+    assert [line.rstrip() for line in out.getvalue().splitlines()] == [
+        "Summary",
+        "Ghosting rate  50.0 % (1 silent of 2 decided; waiting not counted)",
+        "First reply    median 3 business days after our first message (1 reply)",
+        "Most silent    cafe@gmx.de 1/1",
+    ]

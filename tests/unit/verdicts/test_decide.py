@@ -243,3 +243,28 @@ def test_tracking_offers_drops_conversations_without_offer_or_order():
     assert d.evidence[-1].rule == "track.offer" or any(e.rule == "track.offer" for e in d.evidence)
     by_subject = decide(msg(ANNA, (HANS,), 2, subject="AW: Ihr Angebot 2026-117"), texts=Texts(), track_all=False)
     assert by_subject is not None
+
+
+def test_first_reply_is_their_first_human_answer_after_our_first_message():
+    # Offer Mon 2 Nov; an out-of-office Tue 3 Nov is no answer; Hans writes Mon 9 Nov and
+    # again Thu 12 Nov: the first reply is on the 9th, 5 business days later.
+    d = decide(
+        msg(ANNA, (HANS,), 2),
+        msg(HANS, (ANNA,), 3, kind=MessageKind.AUTO_REPLY),
+        msg(HANS, (ANNA,), 9),
+        msg(ANNA, (HANS,), 10),
+        msg(HANS, (ANNA,), 12),
+    )
+    assert d.first_reply == datetime(2026, 11, 9, 10, tzinfo=timezone.utc)
+    assert d.business_days_to_first_reply == 5
+
+
+def test_their_inquiry_before_our_offer_is_not_a_reply():
+    d = decide(msg(HANS, (ANNA,), 2), msg(ANNA, (HANS,), 3))
+    assert d.first_reply is None and d.business_days_to_first_reply is None
+
+
+def test_a_reply_in_junk_is_a_first_reply_on_the_same_day():
+    d = decide(msg(ANNA, (HANS,), 4), msg(HANS, (ANNA,), 4, role=FolderRole.JUNK))
+    assert d.verdict is Verdict.REPLY_IN_SPAM
+    assert d.business_days_to_first_reply == 0
