@@ -137,6 +137,16 @@ def test_imap_gives_exactly_the_verdicts_of_the_local_source(run, config_file, l
     assert len(local_verdicts) == 22
 
 
+def test_audit_of_an_account_prints_the_summary_of_the_local_audit(run, config_file):
+    over_imap = run("--config", str(config_file), "audit", "--account", "anna", "--as-of", "2026-11-20", environ=ENVIRON)
+    assert over_imap.code == ExitStatus.OK, over_imap.stderr
+    summary = over_imap.stdout[over_imap.stdout.index("Summary\n"):]
+    local = run("--config", str(config_file), "audit", "--source", str(SAMPLES / "mailbox"), "--as-of", "2026-11-20")
+    assert summary == local.stdout[local.stdout.index("Summary\n"):]
+    assert "Ghosting rate  28.6 % (6 silent of 21 decided; waiting not counted)" in summary
+    assert "First reply    median 2 business days after our first message (12 replies)" in summary
+
+
 def test_german_folder_names_without_special_use_get_their_roles(server, config_file, tmp_path):
     settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
     with open_store(tmp_path / "roles.sqlite") as store:
