@@ -20,12 +20,12 @@ import ssl
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from ghostscan.environment import Environment
 from ghostscan.errors import AuthError, NetworkError
-from ghostscan.parse.headers import EXTRA_FIELDS
+from ghostscan.parse.headers import EXTRA_FIELDS, META_VERSION, pack_meta, parse_headers, unpack_meta
 from ghostscan.secrets import resolve_secret
 from ghostscan.settings import AccountSettings
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage
@@ -241,6 +241,55 @@ _MESSAGE_START = re.compile(rb"\d+ \(")
 _NUMBER_ITEM = re.compile(rb"(UID|RFC822\.SIZE|MODSEQ|X-GM-MSGID|X-GM-THRID) \(?(\d+)\)?")
 _FLAGS_ITEM = re.compile(rb"FLAGS \(([^)]*)\)")
 _DATE_ITEM = re.compile(rb'INTERNALDATE "([^"]+)"')
+# RFC 3501 section 9, date-time: "dd-Mon-yyyy hh:mm:ss +zzzz", the day space-padded.
+_INTERNALDATE = re.compile(rb" ?(\d{1,2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{4}) (\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
+_MONTHS = {m.encode(): i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+def internal_date(value: bytes) -> datetime | None:
+    """An INTERNALDATE as an aware datetime in UTC, or None when it is not one.
+
+    A regular expression instead of ``strptime``, which costs about 15 µs a call (1.5 s
+    per 100,000 messages).
+
+    Example:
+        >>> internal_date(b" 5-Nov-2024 10:40:29 +0100")
+        datetime.datetime(2024, 11, 5, 9, 40, 29, tzinfo=datetime.timezone.utc)
+    """
+    match = _INTERNALDATE.fullmatch(value)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    offset = timedelta(hours=int(zone_h), minutes=int(zone_m))
+    try:
+        local = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return local + offset if sign == b"-" else local - offset
+
+
+def uid_set(uids: Iterable[int]) -> str:
+    """*uids* as an IMAP sequence set of ranges (RFC 3501 section 9, ``sequence-set``).
+
+    ``1:5000`` instead of five thousand comma-separated numbers: a folder fetched from
+    the start is one range per batch, and the command line stays short.
+
+    Example:
+        >>> uid_set([1, 2, 3, 7, 9, 10])
+        '1:3,7,9:10'
+    """
+    parts: list[str] = []
+    start = end = None
+    for uid in sorted(set(uids)):
+        if end is not None and uid == end + 1:
+            end = uid
+            continue
+        if start is not None:
+            parts.append(f"{start}:{end}" if end != start else str(start))
+        start = end = uid
+    if start is not None:
+        parts.append(f"{start}:{end}" if end != start else str(start))
+    return ",".join(parts)
 
 
 def fetch_headers(client: Any, uids: list[int], items: list[bytes]) -> dict[int, dict[bytes, Any]]:
@@ -254,7 +303,8 @@ def fetch_headers(client: Any, uids: list[int], items: list[bytes]) -> dict[int,
     imap = getattr(client, "_imap", None)
     if imap is None:
         return client.fetch(uids, items)
-    tag = imap._command("UID", "FETCH", ",".join(map(str, uids)), b"(" + b" ".join(items) + b")")
+    wanted = set(uids)
+    tag = imap._command("UID", "FETCH", uid_set(uids), b"(" + b" ".join(items) + b")")
     typ, data = imap._command_complete("FETCH", tag)
     client._checkok("fetch", typ, data)
     typ, data = imap._untagged_response(typ, data, "FETCH")
@@ -271,19 +321,36 @@ def fetch_headers(client: Any, uids: list[int], items: list[bytes]) -> dict[int,
     for text, literal in records:
         fields: dict[bytes, Any] = {name: int(value) for name, value in _NUMBER_ITEM.findall(text)}
         uid = fields.get(b"UID")
-        if uid is None:
+        if uid is None or uid not in wanted:
             continue  # an unsolicited FETCH (a flag change by another client): not ours
         flags = _FLAGS_ITEM.search(text)
         fields[b"FLAGS"] = tuple(flags.group(1).split()) if flags else ()
         date = _DATE_ITEM.search(text)
-        if date:
-            try:
-                fields[b"INTERNALDATE"] = datetime.strptime(date.group(1).decode().strip(), "%d-%b-%Y %H:%M:%S %z")
-            except ValueError:
-                pass
+        when = internal_date(date.group(1)) if date else None
+        if when is not None:
+            fields[b"INTERNALDATE"] = when
         fields[b"BODY[HEADER]"] = literal
         out[uid] = fields
     return out
+
+
+def _fetch_ranges(client: Any, uids: list[int], item: bytes) -> dict[int, dict[bytes, Any]]:
+    """``UID FETCH`` of *item* for *uids* sent as ranges (`uid_set`), parsed by imapclient.
+
+    imapclient's `fetch` writes every UID out and takes no ranges; clients without
+    imaplib's protocol object (test doubles) go through it anyway.
+    """
+    imap = getattr(client, "_imap", None)
+    if imap is None:
+        return client.fetch(uids, [item])
+    from imapclient.response_parser import parse_fetch_response
+
+    tag = imap._command("UID", "FETCH", uid_set(uids), b"(" + item + b")")
+    typ, data = imap._command_complete("FETCH", tag)
+    client._checkok("fetch", typ, data)
+    typ, data = imap._untagged_response(typ, data, "FETCH")
+    wanted = set(uids)
+    return {uid: d for uid, d in parse_fetch_response(data, client.normalise_times, True).items() if uid in wanted}
 
 
 def _fetch_changed_flags(client: Any, modseq: int) -> dict[int, dict[bytes, Any]]:
@@ -365,6 +432,7 @@ class ImapSource:
         self.location = f"{account.name} ({account.username} at {account.host})"
         self._server_folders: dict[str, ServerFolder] = {}
         self._seen_gm_msgids: set[int] = set()
+        self._addresses: dict[Any, Any] = {}
         self.fetched_headers = 0
 
     # -- Source protocol ----------------------------------------------------------------
@@ -404,22 +472,29 @@ class ImapSource:
         """
         self.sync(folder)
         gmail = self.session.has("X-GM-EXT-1")
-        for cached in sync_state.iter_messages(self.store, self.account.name, folder.name):
-            if gmail and cached.gm_msgid is not None:
-                if cached.gm_msgid in self._seen_gm_msgids:
+        for row in sync_state.iter_metas(self.store, self.account.name, folder.name, META_VERSION):
+            if gmail and row.gm_msgid is not None:
+                if row.gm_msgid in self._seen_gm_msgids:
                     continue
-                self._seen_gm_msgids.add(cached.gm_msgid)
-            headers = cached.headers
-            if cached.gm_thrid is not None:
-                headers = headers.rstrip(b"\r\n") + b"\r\nX-GM-THRID: %d\r\n" % cached.gm_thrid
+                self._seen_gm_msgids.add(row.gm_msgid)
+            ref = MessageRef(folder.name, str(row.uid))
+            meta = None
+            error = None
+            if row.meta is not None:
+                try:
+                    meta = unpack_meta(row.meta, ref, folder.role, size=row.size, addresses=self._addresses)
+                except (ValueError, EOFError, TypeError) as exc:
+                    error = f"unreadable cached headers ({exc}); `ghostscan store rebuild` fetches them again"
             yield RawMessage(
-                ref=MessageRef(folder.name, str(cached.uid)),
+                ref=ref,
                 folder_role=folder.role,
-                headers=headers,
-                size=cached.size,
-                flags=cached.flags,
-                internal_date=cached.internal_date,
-                loader=self._loader(folder.name, cached.uid),
+                headers=row.headers or b"",
+                size=row.size,
+                flags=row.flags,
+                internal_date=row.internal_date,
+                loader=self._loader(folder.name, row.uid),
+                error=error,
+                meta=meta,
             )
 
     def close(self) -> None:
@@ -439,12 +514,13 @@ class ImapSource:
         messages = _int(status.get(b"MESSAGES")) or 0
         modseq = _int(status.get(b"HIGHESTMODSEQ"))
         state = sync_state.get_folder(self.store, account, name)
-        cached = sync_state.count_messages(self.store, account, name) if state else 0
+        cached, stale = sync_state.count_stale_metas(self.store, account, name, META_VERSION) if state else (0, 0)
         if (
             state is not None
             and state.uidvalidity == uidvalidity
             and state.uidnext == uidnext
             and cached == messages
+            and not stale
             and (not condstore or state.highestmodseq == modseq)
         ):
             log.debug("account %s: %s unchanged", account, name)
@@ -459,6 +535,9 @@ class ImapSource:
             sync_state.save_folder(self.store, sync_state.FolderState(account, name, uidvalidity or 0, None, None, folder.role.value, None))
         on_server = set(self.session.call("SEARCH", lambda c: c.search(["ALL"]), folder=name))
         have = sync_state.cached_uids(self.store, account, name)
+        if stale:
+            # Kept by an older ghostscan, whose parse differs: the header fields again.
+            have -= sync_state.stale_meta_uids(self.store, account, name, META_VERSION)
         gone = have - on_server
         if gone:
             sync_state.delete_messages(self.store, account, name, gone)
@@ -468,7 +547,7 @@ class ImapSource:
         for start in range(0, len(new), BATCH_SIZE):
             batch = new[start : start + BATCH_SIZE]
             response = self.session.call("FETCH", lambda c: fetch_headers(c, batch, items), folder=name)
-            sync_state.put_messages(self.store, account, name, (self._cached(uid, data) for uid, data in response.items()))
+            sync_state.put_messages(self.store, account, name, (self._cached(folder, uid, data) for uid, data in response.items()))
             self.fetched_headers += len(response)
         if condstore and state is not None and state.highestmodseq and modseq != state.highestmodseq and have - gone:
             since = state.highestmodseq
@@ -485,16 +564,36 @@ class ImapSource:
         )
 
     @staticmethod
-    def _cached(uid: int, data: Mapping[bytes, Any]) -> sync_state.CachedMessage:
+    def _cached(folder: Folder, uid: int, data: Mapping[bytes, Any]) -> sync_state.CachedMessage:
+        """One fetched message for the store: its header fields parsed once, here.
+
+        The store keeps the parsed record (`pack_meta`), not the raw block: a re-run reads
+        the record back in a microsecond instead of parsing again, and the store stays
+        small. A block the parser chokes on is kept raw, so the scan reports it.
+        """
+        headers = _header_bytes(data)
+        size = _int(data.get(b"RFC822.SIZE"))
+        internal_date = _as_utc(data.get(b"INTERNALDATE"))
+        gm_thrid = _int(data.get(b"X-GM-THRID"))
+        if gm_thrid is not None:
+            # Gmail's thread id as a header field, where threading looks for provider hints.
+            headers = headers.rstrip(b"\r\n") + b"\r\nX-GM-THRID: %d\r\n" % gm_thrid
+        try:
+            meta = pack_meta(parse_headers(headers, MessageRef(folder.name, str(uid)), folder.role, size=size, internal_date=internal_date))
+            headers = b""
+        except Exception:  # noqa: BLE001 - per-message boundary: the scan reports it from the raw block
+            meta = None
         return sync_state.CachedMessage(
             uid=int(uid),
-            headers=_header_bytes(data),
-            size=_int(data.get(b"RFC822.SIZE")),
+            headers=headers,
+            size=size,
             flags=frozenset(_text(f) for f in data.get(b"FLAGS", ())),
-            internal_date=_as_utc(data.get(b"INTERNALDATE")),
+            internal_date=internal_date,
             modseq=_int(data.get(b"MODSEQ")),
             gm_msgid=_int(data.get(b"X-GM-MSGID")),
-            gm_thrid=_int(data.get(b"X-GM-THRID")),
+            gm_thrid=gm_thrid,
+            meta=meta,
+            meta_version=META_VERSION,
         )
 
     def results(self, version: str) -> StoredResults:
@@ -520,7 +619,7 @@ class ImapSource:
             missing = sorted(uids - sync_state.cached_body_uids(self.store, account, folder))
             for start in range(0, len(missing), BODY_BATCH):
                 batch = missing[start : start + BODY_BATCH]
-                response = self.session.call("FETCH", lambda c: c.fetch(batch, [item]), folder=folder)
+                response = self.session.call("FETCH", lambda c: _fetch_ranges(c, batch, item), folder=folder)
                 bodies = [
                     (int(uid), value or b"")
                     for uid, data in response.items()

@@ -116,7 +116,9 @@ def test_gmail_thread_id_reaches_the_headers(tmp_path):
     source, store = source_for(account(), tmp_path)
     inbox = next(f for f in source.folders() if f.name == "INBOX")
     (message,) = list(source.messages(inbox))
-    assert b"X-GM-THRID: 900" in message.headers
+    # Parsed once at sync and kept parsed: the thread id is among the header fields.
+    assert message.meta is not None and message.meta.header("X-GM-THRID") == "900"
+    assert message.meta.message_id == "m1"
     assert message.internal_date is not None and message.internal_date.tzinfo is not None
     store.close()
 
