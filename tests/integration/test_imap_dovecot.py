@@ -190,6 +190,26 @@ def test_unchanged_second_run_sends_no_fetch(config_file, tmp_path, local_verdic
     assert set(commands) == {"STARTTLS", "LOGIN", "ENABLE", "LIST", "STATUS"}
 
 
+def test_records_of_another_parser_version_are_fetched_again_headers_only(config_file, tmp_path, local_verdicts):
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    with open_store(tmp_path / "older.sqlite") as store:
+        first, _ = _scan(settings, "anna", store)
+        cached = sum(sync_state.count_messages(store, "anna", f.name) for f in first.folders())
+        # As an older ghostscan left it: records of another version (and one with none).
+        with store.transaction() as conn:
+            conn.execute("UPDATE messages SET meta_version = meta_version - 1")
+            conn.execute("UPDATE messages SET meta = NULL, meta_version = NULL WHERE uid = 1")
+        second, got = _scan(settings, "anna", store)
+        assert sum(sync_state.count_messages(store, "anna", f.name) for f in second.folders()) == cached
+        third, again = _scan(settings, "anna", store)
+        folders = len(sync_state.list_folders(store, "anna"))
+    assert got == again == local_verdicts
+    # Every header block once more, one FETCH a folder; the kept results mean no body is fetched.
+    assert second.fetched_headers == cached
+    assert second.session.commands["FETCH"] == folders
+    assert third.session.commands["FETCH"] == 0 and third.fetched_headers == 0
+
+
 REPLY = b"""From: Daan de Vries <daan@lumencoffee.nl>
 To: Anna Berg <anna@studio-berg.de>
 Subject: Re: Proposal: new website and web shop for Lumen Coffee Roasters

@@ -349,3 +349,28 @@ def test_dropping_bodies_gives_the_space_back(tmp_path):
         assert sync_state.count_messages(store, "a", "INBOX") == 300
     size = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert size < 1_000_000, f"{size} bytes left after dropping 9 MB of bodies"
+
+
+def test_parsed_header_records_are_read_back_without_the_raw_blocks(store):
+    from ghostscan.store.sync_state import count_stale_metas, iter_metas, stale_meta_uids
+
+    save_folder(store, FolderState(ANNA, "INBOX", 1))
+    when = datetime(2026, 11, 20, 9, 0, tzinfo=BERLIN)
+    put_messages(
+        store,
+        ANNA,
+        "INBOX",
+        [
+            CachedMessage(3, b"", 10, frozenset({"\\Seen"}), when, meta=b"record-3", meta_version=2),
+            CachedMessage(1, b"", 20, meta=b"record-1", meta_version=2),
+            CachedMessage(2, b"Subject: x\r\n\r\n", meta=None, meta_version=2),  # kept raw: could not be parsed
+            CachedMessage(4, b"", meta=b"older", meta_version=1),
+            CachedMessage(5, b"Subject: y\r\n\r\n"),  # no record at all
+        ],
+    )
+    rows = list(iter_metas(store, ANNA, "INBOX", 2))
+    assert [(r.uid, r.meta, r.headers) for r in rows] == [(1, b"record-1", None), (2, None, b"Subject: x\r\n\r\n"), (3, b"record-3", None)]
+    assert rows[2].flags == frozenset({"\\Seen"}) and rows[2].internal_date == when and rows[2].size == 10
+    assert stale_meta_uids(store, ANNA, "INBOX", 2) == {4, 5}
+    assert count_stale_metas(store, ANNA, "INBOX", 2) == (5, 2)
+    assert count_stale_metas(store, ANNA, "Sent", 2) == (0, 0)
