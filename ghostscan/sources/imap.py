@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from ghostscan.environment import Environment
 from ghostscan.errors import AuthError, NetworkError
-from ghostscan.parse.headers import EXTRA_FIELDS, META_VERSION, pack_meta, parse_headers, unpack_meta
+from ghostscan.parse.headers import EXTRA_FIELDS, META_VERSION, MessageMeta, pack_meta, parse_headers, unpack_meta
 from ghostscan.secrets import resolve_secret
 from ghostscan.settings import AccountSettings
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage
@@ -433,6 +433,9 @@ class ImapSource:
         self._server_folders: dict[str, ServerFolder] = {}
         self._seen_gm_msgids: set[int] = set()
         self._addresses: dict[Any, Any] = {}
+        # What the last sync of a folder fetched and parsed, until `messages` hands it out.
+        self._fresh: dict[str, dict[int, tuple[MessageMeta | None, sync_state.MetaRow]]] = {}
+        self._only_fresh: set[str] = set()
         self.fetched_headers = 0
 
     # -- Source protocol ----------------------------------------------------------------
@@ -470,17 +473,25 @@ class ImapSource:
         Raises:
             NetworkError: the connection failed for good; batches fetched so far are kept.
         """
-        self.sync(folder)
+        self.sync(folder, keep_parsed=True)
         gmail = self.session.has("X-GM-EXT-1")
-        for row in sync_state.iter_metas(self.store, self.account.name, folder.name, META_VERSION):
+        fresh = self._fresh.pop(folder.name, {})
+        if folder.name in self._only_fresh:
+            # Every message of the folder was fetched just now and is parsed in memory:
+            # reading the store back would only give the same again.
+            self._only_fresh.discard(folder.name)
+            rows: Iterable[Any] = (fresh[uid][1] for uid in sorted(fresh))
+        else:
+            rows = sync_state.iter_metas(self.store, self.account.name, folder.name, META_VERSION)
+        for row in rows:
             if gmail and row.gm_msgid is not None:
                 if row.gm_msgid in self._seen_gm_msgids:
                     continue
                 self._seen_gm_msgids.add(row.gm_msgid)
             ref = MessageRef(folder.name, str(row.uid))
-            meta = None
+            meta = fresh[row.uid][0] if row.uid in fresh else None
             error = None
-            if row.meta is not None:
+            if meta is None and row.meta is not None:
                 try:
                     meta = unpack_meta(row.meta, ref, folder.role, size=row.size, addresses=self._addresses)
                 except (ValueError, EOFError, TypeError) as exc:
@@ -502,8 +513,14 @@ class ImapSource:
 
     # -- sync -------------------------------------------------------------------------
 
-    def sync(self, folder: Folder) -> None:
-        """Bring the cached headers of *folder* up to date with the server."""
+    def sync(self, folder: Folder, *, keep_parsed: bool = False) -> None:
+        """Bring the cached headers of *folder* up to date with the server.
+
+        Args:
+            folder: the folder.
+            keep_parsed: keep the headers fetched now parsed in memory as well, for
+                `messages` to hand out without reading them back from the store.
+        """
         name = folder.name
         account = self.account.name
         condstore = self.session.has("CONDSTORE")
@@ -544,11 +561,17 @@ class ImapSource:
         new = sorted(on_server - have)
         gmail = self.session.has("X-GM-EXT-1")
         items = FETCH_ITEMS + (GMAIL_ITEMS if gmail else [])
+        fresh: dict[int, tuple[MessageMeta | None, sync_state.MetaRow]] = {}
+        if keep_parsed:
+            self._fresh[name] = fresh
         for start in range(0, len(new), BATCH_SIZE):
             batch = new[start : start + BATCH_SIZE]
             response = self.session.call("FETCH", lambda c: fetch_headers(c, batch, items), folder=name)
-            sync_state.put_messages(self.store, account, name, (self._cached(folder, uid, data) for uid, data in response.items()))
+            keep = fresh if keep_parsed else None
+            sync_state.put_messages(self.store, account, name, (self._cached(folder, uid, data, keep) for uid, data in response.items()))
             self.fetched_headers += len(response)
+        if keep_parsed and not have - gone:
+            self._only_fresh.add(name)
         if condstore and state is not None and state.highestmodseq and modseq != state.highestmodseq and have - gone:
             since = state.highestmodseq
             changed = self.session.call("FETCH", lambda c: _fetch_changed_flags(c, since), folder=name)
@@ -564,12 +587,15 @@ class ImapSource:
         )
 
     @staticmethod
-    def _cached(folder: Folder, uid: int, data: Mapping[bytes, Any]) -> sync_state.CachedMessage:
+    def _cached(
+        folder: Folder, uid: int, data: Mapping[bytes, Any], fresh: dict[int, tuple[MessageMeta | None, sync_state.MetaRow]] | None
+    ) -> sync_state.CachedMessage:
         """One fetched message for the store: its header fields parsed once, here.
 
         The store keeps the parsed record (`pack_meta`), not the raw block: a re-run reads
         the record back in a microsecond instead of parsing again, and the store stays
-        small. A block the parser chokes on is kept raw, so the scan reports it.
+        small. A block the parser chokes on is kept raw, so the scan reports it. The
+        parsed headers also go into *fresh*, for `messages` to hand out without a read back.
         """
         headers = _header_bytes(data)
         size = _int(data.get(b"RFC822.SIZE"))
@@ -578,19 +604,25 @@ class ImapSource:
         if gm_thrid is not None:
             # Gmail's thread id as a header field, where threading looks for provider hints.
             headers = headers.rstrip(b"\r\n") + b"\r\nX-GM-THRID: %d\r\n" % gm_thrid
+        parsed: MessageMeta | None
         try:
-            meta = pack_meta(parse_headers(headers, MessageRef(folder.name, str(uid)), folder.role, size=size, internal_date=internal_date))
+            parsed = parse_headers(headers, MessageRef(folder.name, str(uid)), folder.role, size=size, internal_date=internal_date)
+            meta = pack_meta(parsed)
             headers = b""
         except Exception:  # noqa: BLE001 - per-message boundary: the scan reports it from the raw block
-            meta = None
+            parsed = meta = None
+        flags = frozenset(_text(f) for f in data.get(b"FLAGS", ()))
+        gm_msgid = _int(data.get(b"X-GM-MSGID"))
+        if fresh is not None:
+            fresh[int(uid)] = (parsed, sync_state.MetaRow(int(uid), meta, size, flags, internal_date, gm_msgid, headers or None))
         return sync_state.CachedMessage(
             uid=int(uid),
             headers=headers,
             size=size,
-            flags=frozenset(_text(f) for f in data.get(b"FLAGS", ())),
+            flags=flags,
             internal_date=internal_date,
             modseq=_int(data.get(b"MODSEQ")),
-            gm_msgid=_int(data.get(b"X-GM-MSGID")),
+            gm_msgid=gm_msgid,
             gm_thrid=gm_thrid,
             meta=meta,
             meta_version=META_VERSION,
