@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from ghostscan.store.db import Store
 from ghostscan.store.errors import translate_sqlite_errors
@@ -105,9 +105,11 @@ class CachedMessage:
     meta_version: int | None = None
 
 
-@dataclass(frozen=True)
-class MetaRow:
+class MetaRow(NamedTuple):
     """What a scan needs of one cached message: its parsed headers, not the raw block.
+
+    A named tuple rather than a frozen dataclass: just as immutable, and built in a
+    fraction of the time, which counts at 100,000 rows on every run.
 
     Attributes:
         uid: the message's UID in its folder.
@@ -168,6 +170,9 @@ def _flags_out(text: str) -> frozenset[str]:
 
 def _date_in(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+_from_iso = datetime.fromisoformat
 
 
 def _date_out(text: str | None) -> datetime | None:
@@ -439,9 +444,15 @@ def iter_metas(store: Store, account: str, folder: str, version: int) -> Iterato
             "FROM messages WHERE account = ? AND folder = ? AND meta_version = ? ORDER BY uid",
             (account, folder, version),
         )
+        flag_sets: dict[str, frozenset[str]] = {}  # a mailbox has a handful of distinct flag sets
         try:
             for uid, meta, size, flags, internal_date, gm_msgid, headers in cursor:
-                yield MetaRow(uid, meta, size, frozenset(flags.split()), _date_out(internal_date), _u64_out(gm_msgid), headers)
+                flag_set = flag_sets.get(flags)
+                if flag_set is None:
+                    flag_set = flag_sets[flags] = _flags_out(flags)
+                yield MetaRow(
+                    uid, meta, size, flag_set, None if internal_date is None else _from_iso(internal_date), _u64_out(gm_msgid), headers
+                )
         finally:
             cursor.close()  # see iter_messages: no read snapshot left open
 
