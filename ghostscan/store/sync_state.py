@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
+from ghostscan.parse.headers import META_VERSION, MessageMeta, unpack_meta
+from ghostscan.sources.base import FolderRole, MessageRef
 from ghostscan.store.db import Store
 from ghostscan.store.errors import translate_sqlite_errors
 
@@ -40,6 +42,8 @@ __all__ = [
     "iter_messages",
     "iter_metas",
     "list_folders",
+    "load_metas",
+    "mailbox_fingerprint",
     "stale_meta_uids",
     "put_messages",
     "remove_account",
@@ -455,6 +459,48 @@ def iter_metas(store: Store, account: str, folder: str, version: int) -> Iterato
                 )
         finally:
             cursor.close()  # see iter_messages: no read snapshot left open
+
+
+def load_metas(store: Store, account: str, folder: str, role: FolderRole) -> list[MessageMeta]:
+    """The parsed headers of every cached message of *folder*, in UID order, as `MessageMeta`.
+
+    No header block is parsed: each comes from its stored record (records of another
+    version, or none, are left out; the next sync fetches those again).
+
+    Raises:
+        StoreError: SQLite failed.
+        ValueError, EOFError, TypeError: a record is damaged.
+    """
+    addresses: dict[tuple[str, str], Any] = {}
+    return [
+        unpack_meta(row.meta, MessageRef(folder, str(row.uid)), role, size=row.size, addresses=addresses)
+        for row in iter_metas(store, account, folder, META_VERSION)
+        if row.meta is not None
+    ]
+
+
+def mailbox_fingerprint(store: Store, account: str) -> str:
+    """A short text that changes whenever the synced state of *account* changes.
+
+    Built from each folder's UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and cached-message count
+    (RFC 3501 section 2.3.1.1, RFC 7162 section 3.1.2): new mail, an expunge, a
+    re-created folder or (on CONDSTORE servers) a flag change each give another one. A
+    later stage can keep what it derived from the whole mailbox under it and reuse it
+    while it stays the same.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    import hashlib
+
+    with store.reading() as conn:
+        rows = conn.execute(
+            "SELECT f.folder, f.uidvalidity, f.uidnext, f.highestmodseq, "
+            "(SELECT count(*) FROM messages m WHERE m.account = f.account AND m.folder = f.folder) "
+            "FROM folders f WHERE f.account = ? ORDER BY f.folder",
+            (account,),
+        ).fetchall()
+    return hashlib.sha256(repr((META_VERSION, rows)).encode("utf-8")).hexdigest()[:32]
 
 
 def stale_meta_uids(store: Store, account: str, folder: str, version: int) -> set[int]:
