@@ -14,7 +14,7 @@ from email.header import decode_header, make_header
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
 
-from ghostscan.parse.addresses import Address, parse_addresses
+from ghostscan.parse.addresses import Address, parse_address_values, parse_addresses
 from ghostscan.sources.base import FolderRole, MessageRef
 
 # Header fields kept verbatim in `MessageMeta.extra` (names lower-cased). The classifier's
@@ -192,6 +192,8 @@ def decode_header_value(value: bytes | str) -> str:
 
 def message_ids(value: str) -> tuple[str, ...]:
     """Extract Message-IDs from a header value, without angle brackets, in order."""
+    if not value:
+        return ()
     found = _MSGID.findall(value)
     if not found and value.strip() and "@" in value and " " not in value.strip():
         found = [value.strip()]
@@ -247,35 +249,33 @@ def parse_headers(
         The message's metadata. Missing fields are empty, never an exception.
     """
     header_block, _ = split_message(header_block)
-    first: dict[str, bytes] = {}
+    # Each field decoded once, with white space runs made one space; To, Cc and Reply-To
+    # (every occurrence, not only the first) are decoded and handed to the address parser.
+    texts: dict[str, str] = {}
     addr_values: dict[str, list[str]] = {"to": [], "cc": [], "reply-to": []}
     for name, value in _unfold(header_block):
         if name in addr_values:
             addr_values[name].append(_text(value))
-        elif name not in first:
-            first[name] = value
-
-    def text(name: str) -> str:
-        raw = first.get(name)
-        return " ".join(_text(raw).split()) if raw is not None else ""
-
-    senders = parse_addresses([text("from")])
-    mid = message_ids(text("message-id"))
-    extra = {name: text(name) for name in first if name in EXTRA_FIELDS}
+        elif name not in texts:
+            texts[name] = " ".join(_text(value).split())
+    get = texts.get
+    sender = get("from")
+    senders = parse_address_values((sender,)) if sender else ()
+    mid = message_ids(get("message-id", ""))
     return MessageMeta(
         ref=ref,
         folder_role=folder_role,
         message_id=mid[0] if mid else None,
-        in_reply_to=message_ids(text("in-reply-to")),
-        references=message_ids(text("references")),
-        subject=text("subject"),
+        in_reply_to=message_ids(get("in-reply-to", "")),
+        references=message_ids(get("references", "")),
+        subject=get("subject", ""),
         sender=senders[0] if senders else None,
         to=parse_addresses(addr_values["to"]),
         cc=parse_addresses(addr_values["cc"]),
         reply_to=parse_addresses(addr_values["reply-to"]),
-        date=parse_date(text("date")) or internal_date,
+        date=parse_date(get("date", "")) or internal_date,
         size=size,
-        extra=extra,
+        extra={name: value for name, value in texts.items() if name in EXTRA_FIELDS},
     )
 
 
