@@ -65,6 +65,12 @@ any reply text sit at the start; a 20 MB attachment is never downloaded."""
 
 # Folder reading order on Gmail: a message shows in every label's folder and in All
 # Mail; the first folder that yields it (by this order) keeps it.
+BODY_CAPS = (16 * 1024, 64 * 1024)
+"""Body starts fetched when the rest is one attachment's content (see `ImapSource._body_caps`):
+an offer of 3 KB of text and a 300 KB PDF costs 16 KiB, not `BODY_LIMIT`."""
+
+BODY_SLACK = 2048
+
 BODY_BATCH = 200
 """Messages per body FETCH in `ImapSource.prefetch_bodies`: at 256 KiB each at most, a batch
 stays a bounded answer, and a mailbox of 100k needs a few dozen round trips, not thousands."""
@@ -414,6 +420,26 @@ def _fetch_changed_flags(client: Any, modseq: int) -> dict[int, dict[bytes, Any]
     return parse_fetch_response(data, client.normalise_times, True)
 
 
+def _attachment_tail(structure: Any) -> int | None:
+    """The body size of a multipart message's last part when readers skip its content.
+
+    That is a leaf part that is neither text (read, or a returned header block) nor a
+    message (a forwarded or returned mail); None for anything else.
+    """
+    if structure is None or not getattr(structure, "is_multipart", False):
+        return None
+    parts = structure[0]
+    if not isinstance(parts, list) or not parts:
+        return None
+    last = parts[-1]
+    if getattr(last, "is_multipart", True) or len(last) < 7:
+        return None
+    kind = last[0].lower() if isinstance(last[0], bytes) else b""
+    if kind in (b"text", b"message", b""):
+        return None
+    return _int(last[6])
+
+
 def _close_quietly(client: Any) -> None:
     try:
         client.shutdown()
@@ -685,7 +711,6 @@ class ImapSource:
         Raises:
             NetworkError: the connection failed for good (what was fetched is kept).
         """
-        item = b"BODY.PEEK[]<0.%d>" % BODY_LIMIT
         account = self.account.name
         wanted: dict[str, set[int]] = {}
         for ref in refs:
@@ -693,18 +718,52 @@ class ImapSource:
         fetched = 0
         for folder, uids in wanted.items():
             missing = sorted(uids - sync_state.cached_body_uids(self.store, account, folder))
+            sizes = sync_state.message_sizes(self.store, account, folder) if missing else {}
             for start in range(0, len(missing), BODY_BATCH):
                 batch = missing[start : start + BODY_BATCH]
-                response = self.session.call("FETCH", lambda c: _fetch_ranges(c, batch, item), folder=folder)
-                bodies = [
-                    (int(uid), value or b"")
-                    for uid, data in response.items()
-                    for key, value in data.items()
-                    if isinstance(key, bytes) and key.startswith(b"BODY[]")
-                ]
-                sync_state.put_bodies(self.store, account, folder, bodies)
-                fetched += len(bodies)
+                big = [uid for uid in batch if (sizes.get(uid) or BODY_LIMIT + 1) > BODY_CAPS[0]]
+                caps = self._body_caps(folder, big) if big else {}
+                by_cap: dict[int, list[int]] = {}
+                for uid in batch:
+                    by_cap.setdefault(caps.get(uid, BODY_LIMIT), []).append(uid)
+                for cap, some in sorted(by_cap.items()):
+                    item = b"BODY.PEEK[]<0.%d>" % cap
+                    response = self.session.call("FETCH", lambda c: _fetch_ranges(c, some, item), folder=folder)
+                    bodies = [
+                        (int(uid), value or b"")
+                        for uid, data in response.items()
+                        for key, value in data.items()
+                        if isinstance(key, bytes) and key.startswith(b"BODY[]")
+                    ]
+                    sync_state.put_bodies(self.store, account, folder, bodies)
+                    fetched += len(bodies)
         return fetched
+
+    def _body_caps(self, folder: str, uids: list[int]) -> dict[int, int]:
+        """How many bytes of each message its readers can use, from its ``BODYSTRUCTURE``.
+
+        Readers take the text parts and the *names* of attachments, never an attachment's
+        content. When a message's last part is such an attachment (a PDF, an image), the
+        message up to that part's own header is all they read: RFC822.SIZE less that
+        part's body size (RFC 3501 section 7.4.2, ``body-fld-octets``) less the closing
+        boundary. That start is rounded up to one of `BODY_CAPS`, so a batch needs a few
+        FETCH commands, not one per message. Messages without such a part are not listed
+        (they get `BODY_LIMIT`).
+        """
+        response = self.session.call("FETCH", lambda c: _fetch_ranges(c, uids, b"RFC822.SIZE BODYSTRUCTURE"), folder=folder)
+        caps: dict[int, int] = {}
+        for uid, data in response.items():
+            size = _int(data.get(b"RFC822.SIZE"))
+            tail = _attachment_tail(data.get(b"BODYSTRUCTURE"))
+            if size is None or tail is None:
+                continue
+            # The slack covers the closing boundary line counted in the size and, should
+            # a server count a part's octets a little differently, a few lines more.
+            needed = size - tail + BODY_SLACK
+            cap = next((c for c in BODY_CAPS if needed <= c), BODY_LIMIT)
+            if cap < BODY_LIMIT:
+                caps[uid] = cap
+        return caps
 
     def _loader(self, folder: str, uid: int) -> Callable[[], bytes]:
         item = b"BODY.PEEK[]<0.%d>" % BODY_LIMIT

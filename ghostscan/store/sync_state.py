@@ -621,6 +621,17 @@ def put_bodies(store: Store, account: str, folder: str, bodies: Iterable[tuple[i
         )
 
 
+def message_sizes(store: Store, account: str, folder: str) -> dict[int, int | None]:
+    """UID → RFC822.SIZE of the cached messages of *folder*.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        rows = conn.execute("SELECT uid, size FROM messages WHERE account = ? AND folder = ?", (account, folder))
+        return dict(rows.fetchall())
+
+
 def cached_body_uids(store: Store, account: str, folder: str) -> set[int]:
     """UIDs of *folder* whose body start is cached.
 
