@@ -565,7 +565,7 @@ class ImapSource:
                 try:
                     meta = unpack_meta(row.meta, ref, folder.role, size=row.size, addresses=self._addresses)
                 except (ValueError, EOFError, TypeError) as exc:
-                    error = f"unreadable cached headers ({exc}); `ghostscan store rebuild` fetches them again"
+                    error = f"unreadable cached headers ({exc}); `ghostscan cache rebuild` fetches them again"
             yield RawMessage(
                 ref=ref,
                 folder_role=folder.role,
