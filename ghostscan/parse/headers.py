@@ -314,8 +314,8 @@ def pack_meta(meta: MessageMeta) -> bytes:
 
     Everything but where the message lives (ref, folder role), its size and internal date,
     which the store keeps in columns of their own. `marshal` of plain tuples and strings:
-    about a tenth of the raw header block, and decoded in about a microsecond, where a
-    parse costs tens - so a re-run never parses a header block again.
+    about the size of the fetched header fields, and read back in a few microseconds
+    where a parse costs tens - so a re-run never parses a header block again.
     """
     date = meta.date
     date_record = None

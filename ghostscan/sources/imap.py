@@ -63,14 +63,17 @@ BODY_LIMIT = 256 * 1024
 """Bytes of a body fetched for classification (``BODY.PEEK[]<0.N>``): a DSN's parts and
 any reply text sit at the start; a 20 MB attachment is never downloaded."""
 
-# Folder reading order on Gmail: a message shows in every label's folder and in All
-# Mail; the first folder that yields it (by this order) keeps it.
 BODY_CAPS = (16 * 1024, 64 * 1024)
 """Body starts fetched when the rest is one attachment's content (see `ImapSource._body_caps`):
 an offer of 3 KB of text and a 300 KB PDF costs 16 KiB, not `BODY_LIMIT`."""
 
 BODY_SLACK = 2048
+"""Bytes fetched beyond where a last attachment's content starts (its closing boundary
+line is counted in the message size; a little more guards against servers counting a
+part's octets a line differently)."""
 
+# Folder reading order on Gmail: a message shows in every label's folder and in All
+# Mail; the first folder that yields it (by this order) keeps it.
 BODY_BATCH = 200
 """Messages per body FETCH in `ImapSource.prefetch_bodies`: at 256 KiB each at most, a batch
 stays a bounded answer, and a mailbox of 100k needs a few dozen round trips, not thousands."""
