@@ -687,7 +687,9 @@ class ImapSource:
         flags = frozenset(_text(f) for f in data.get(b"FLAGS", ()))
         gm_msgid = _int(data.get(b"X-GM-MSGID"))
         if fresh is not None:
-            fresh[int(uid)] = (parsed, sync_state.MetaRow(int(uid), meta, size, flags, internal_date, gm_msgid, headers or None))
+            # Without the packed record: the parsed headers stand in for it (and a 100,000
+            # of them would hold tens of MB for nothing).
+            fresh[int(uid)] = (parsed, sync_state.MetaRow(int(uid), None, size, flags, internal_date, gm_msgid, headers or None))
         return sync_state.CachedMessage(
             uid=int(uid),
             headers=headers,
