@@ -154,3 +154,14 @@ def test_the_record_shares_equal_addresses():
 def test_a_damaged_record_raises_a_plain_error():
     with pytest.raises((ValueError, EOFError, TypeError)):
         unpack_meta(b"\x00garbage", REF, FolderRole.INBOX)
+
+
+@pytest.mark.parametrize("name", ["plain", "utf8 words", "missing fields"])
+def test_the_constructor_path_gives_the_same_meta(name, monkeypatch):
+    import ghostscan.parse.headers as headers
+
+    fast = parse_headers(BLOCKS[name], REF, FolderRole.INBOX, size=9)
+    monkeypatch.setattr(headers, "_FAST", False)  # as if MessageMeta had changed shape
+    slow = parse_headers(BLOCKS[name], REF, FolderRole.INBOX, size=9)
+    assert slow == fast and slow.extra == fast.extra
+    assert unpack_meta(pack_meta(fast), REF, FolderRole.INBOX, size=9) == fast
