@@ -44,6 +44,7 @@ __all__ = [
     "list_folders",
     "load_metas",
     "mailbox_fingerprint",
+    "message_sizes",
     "stale_meta_uids",
     "put_messages",
     "remove_account",
