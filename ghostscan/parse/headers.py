@@ -311,14 +311,19 @@ def parse_headers(
 
 # -- the compact form kept in the store ----------------------------------------------------
 
-META_VERSION = 1
+META_VERSION = 2
 """Version of `pack_meta`'s record *and* of what `parse_headers` makes of a header block.
+
+The record names `EXTRA_FIELDS` by their place in sorted order, so a change to that set
+changes the record too (tests/unit/parse/test_headers.py pins the pair).
 
 Raise it whenever either changes: a store holding records of another version has their
 header fields fetched and parsed again (header fields are cheap; bodies are not touched).
 """
 
 _ZONES: dict[int, timezone] = {}
+_EXTRA_NAMES = tuple(sorted(EXTRA_FIELDS))
+_EXTRA_INDEX = {name: index for index, name in enumerate(_EXTRA_NAMES)}
 
 
 def _zone(offset: int) -> timezone:
@@ -348,17 +353,25 @@ def pack_meta(meta: MessageMeta) -> bytes:
             date.year, date.month, date.day, date.hour, date.minute, date.second, date.microsecond,
             int(offset.total_seconds()) if offset is not None else None,
         )
+    # A reply's In-Reply-To is mostly the last of its References: one string object for
+    # both, so marshal writes it once and refers back to it.
+    ids: dict[str, str] = {}
+    in_reply_to = tuple(ids.setdefault(i, i) for i in meta.in_reply_to)
+    references = tuple(ids.setdefault(i, i) for i in meta.references)
+    extra: list[Any] = []
+    for name, value in meta.extra.items():
+        extra += (_EXTRA_INDEX.get(name, name), value)
     record = (
         meta.message_id,
-        meta.in_reply_to,
-        meta.references,
+        in_reply_to,
+        references,
         meta.subject,
         _address_record(meta.sender) if meta.sender else None,
         tuple(map(_address_record, meta.to)),
         tuple(map(_address_record, meta.cc)),
         tuple(map(_address_record, meta.reply_to)),
         date_record,
-        tuple(meta.extra.items()),
+        tuple(extra),
     )
     return marshal.dumps(record)
 
@@ -403,6 +416,7 @@ def unpack_meta(
             ref, folder_role, mid, in_reply_to, references, subject,
             address(sender) if sender is not None else None,
             tuple(map(address, to)), tuple(map(address, cc)), tuple(map(address, reply_to)),
-            when, size, dict(extra),
+            when, size,
+            {(_EXTRA_NAMES[extra[i]] if extra[i].__class__ is int else extra[i]): extra[i + 1] for i in range(0, len(extra), 2)},
         )
     )
