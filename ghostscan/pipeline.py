@@ -150,6 +150,9 @@ def _read(source: Source, settings: Settings, progress: Progress, problems: list
                 problems.append(Problem(str(raw.ref), None, raw.error))
                 log.info("skipped %s: %s", raw.ref, raw.error)
                 continue
+            if raw.meta is not None:
+                items.append((raw, raw.meta))  # parsed once, when the source stored it
+                continue
             try:
                 meta = parse_headers(raw.headers, raw.ref, raw.folder_role, size=raw.size, internal_date=raw.internal_date)
             except Exception as exc:  # noqa: BLE001 - per-message boundary: one bad message never stops a scan

@@ -110,6 +110,11 @@ def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
     return _parse(tuple(v for v in values if v))
 
 
+def parse_address_values(values: tuple[str, ...]) -> tuple[Address, ...]:
+    """`parse_addresses` for a tuple of non-empty values (one From line): no filtering, same cache."""
+    return _parse(values)
+
+
 class Role(StrEnum):
     """Who an address belongs to, from the user's point of view."""
 

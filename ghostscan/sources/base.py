@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol
+
+if TYPE_CHECKING:
+    from ghostscan.parse.headers import MessageMeta
 
 
 class FolderRole(StrEnum):
@@ -75,6 +78,8 @@ class RawMessage:
         loader: returns the full message bytes; called only when a decision needs the body.
         error: why the message could not be read, or None. A source never raises for one
             bad message; it yields it with `error` set and carries on.
+        meta: the headers already parsed, when the source keeps them parsed (the IMAP
+            source's store does); `headers` may then be empty. None: parse `headers`.
     """
 
     ref: MessageRef
@@ -85,6 +90,7 @@ class RawMessage:
     internal_date: datetime | None = None
     loader: Callable[[], bytes] = field(default=_no_body, repr=False, compare=False)
     error: str | None = None
+    meta: "MessageMeta | None" = field(default=None, repr=False, compare=False)
 
     def load(self) -> bytes:
         """Return the whole message (headers and body) as bytes.

@@ -150,10 +150,20 @@ def _add_results(conn: sqlite3.Connection) -> None:
     )
 
 
+def _add_message_meta(conn: sqlite3.Connection) -> None:
+    # The parsed header fields of a message in a compact record (see
+    # ghostscan.parse.headers.pack_meta) and the version of that record: a re-run reads
+    # these instead of parsing every header block again. Rows without a record of the
+    # current version have their header fields fetched again on the next sync.
+    conn.execute("ALTER TABLE messages ADD COLUMN meta BLOB")
+    conn.execute("ALTER TABLE messages ADD COLUMN meta_version INTEGER")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("create_folders_and_messages", _create_folders_and_messages),
     Migration("add_bodies", _add_bodies),
     Migration("add_results", _add_results),
+    Migration("add_message_meta", _add_message_meta),
 )
 """Every migration ghostscan knows, in the order they are applied."""
 

@@ -23,20 +23,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
+from ghostscan.parse.headers import META_VERSION, MessageMeta, unpack_meta
+from ghostscan.sources.base import FolderRole, MessageRef
 from ghostscan.store.db import Store
 from ghostscan.store.errors import translate_sqlite_errors
 
 __all__ = [
     "CachedMessage",
     "FolderState",
+    "MetaRow",
     "cached_uids",
     "count_messages",
+    "count_stale_metas",
     "delete_messages",
     "get_folder",
     "iter_messages",
+    "iter_metas",
     "list_folders",
+    "load_metas",
+    "mailbox_fingerprint",
+    "message_sizes",
+    "stale_meta_uids",
     "put_messages",
     "remove_account",
     "remove_folder",
@@ -84,6 +93,9 @@ class CachedMessage:
         modseq: the message's MODSEQ (CONDSTORE), or None.
         gm_msgid: Gmail's X-GM-MSGID, or None.
         gm_thrid: Gmail's X-GM-THRID, or None.
+        meta: the parsed header fields in their compact form
+            (`ghostscan.parse.headers.pack_meta`), or None.
+        meta_version: the version of *meta* (`ghostscan.parse.headers.META_VERSION`).
     """
 
     uid: int
@@ -94,6 +106,34 @@ class CachedMessage:
     modseq: int | None = None
     gm_msgid: int | None = None
     gm_thrid: int | None = None
+    meta: bytes | None = None
+    meta_version: int | None = None
+
+
+class MetaRow(NamedTuple):
+    """What a scan needs of one cached message: its parsed headers, not the raw block.
+
+    A named tuple rather than a frozen dataclass: just as immutable, and built in a
+    fraction of the time, which counts at 100,000 rows on every run.
+
+    Attributes:
+        uid: the message's UID in its folder.
+        meta: the compact record of its parsed headers (`ghostscan.parse.headers.unpack_meta`).
+        size: RFC822.SIZE, or None.
+        flags: IMAP flags and keywords.
+        internal_date: INTERNALDATE, or None.
+        gm_msgid: Gmail's X-GM-MSGID, or None.
+        headers: the raw header block, only for a message kept without a record (its
+            headers could not be parsed when it was fetched); else None.
+    """
+
+    uid: int
+    meta: bytes | None
+    size: int | None
+    flags: frozenset[str]
+    internal_date: datetime | None
+    gm_msgid: int | None
+    headers: bytes | None = None
 
 
 # SQLite integers are signed 64-bit. X-GM-MSGID and X-GM-THRID are unsigned 64-bit
@@ -137,12 +177,15 @@ def _date_in(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+_from_iso = datetime.fromisoformat
+
+
 def _date_out(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
 _FOLDER_COLUMNS = "account, folder, uidvalidity, uidnext, highestmodseq, role, synced_at"
-_MESSAGE_COLUMNS = "uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid"
+_MESSAGE_COLUMNS = "uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid, meta, meta_version"
 
 
 def _folder_out(row: tuple) -> FolderState:
@@ -151,7 +194,7 @@ def _folder_out(row: tuple) -> FolderState:
 
 
 def _message_out(row: tuple) -> CachedMessage:
-    uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid = row
+    uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid, meta, meta_version = row
     return CachedMessage(
         uid=uid,
         headers=bytes(headers),
@@ -161,6 +204,8 @@ def _message_out(row: tuple) -> CachedMessage:
         modseq=_u64_out(modseq),
         gm_msgid=_u64_out(gm_msgid),
         gm_thrid=_u64_out(gm_thrid),
+        meta=None if meta is None else bytes(meta),
+        meta_version=meta_version,
     )
 
 
@@ -177,6 +222,8 @@ def _message_in(account: str, folder: str, message: CachedMessage) -> tuple:
         _u64_in(message.modseq),
         _u64_in(message.gm_msgid),
         _u64_in(message.gm_thrid),
+        None if message.meta is None else bytes(message.meta),
+        message.meta_version,
     )
 
 
@@ -294,10 +341,11 @@ def put_messages(store: Store, account: str, folder: str, messages: Iterable[Cac
         if known is None:
             raise LookupError(f"folder {folder!r} of account {account!r} is not in the store; save it first")
         cursor = conn.executemany(
-            f"INSERT INTO messages (account, folder, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO messages (account, folder, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (account, folder, uid) DO UPDATE SET headers = excluded.headers, "
             "size = excluded.size, flags = excluded.flags, internal_date = excluded.internal_date, "
-            "modseq = excluded.modseq, gm_msgid = excluded.gm_msgid, gm_thrid = excluded.gm_thrid",
+            "modseq = excluded.modseq, gm_msgid = excluded.gm_msgid, gm_thrid = excluded.gm_thrid, "
+            "meta = excluded.meta, meta_version = excluded.meta_version",
             (_message_in(account, folder, message) for message in messages),
         )
         return max(cursor.rowcount, 0)
@@ -384,6 +432,104 @@ def iter_messages(store: Store, account: str, folder: str) -> Iterator[CachedMes
             # An abandoned iteration must not keep its read snapshot open: in WAL mode
             # that stops checkpoints and the -wal file grows (https://sqlite.org/wal.html).
             cursor.close()
+
+
+def iter_metas(store: Store, account: str, folder: str, version: int) -> Iterator[MetaRow]:
+    """Yield the parsed headers of *folder*'s cached messages in UID order, without the raw blocks.
+
+    Only messages whose record is of *version* are yielded (see `stale_meta_uids` for the
+    others). Rows are read as the iterator advances.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        cursor = conn.execute(
+            "SELECT uid, meta, size, flags, internal_date, gm_msgid, CASE WHEN meta IS NULL THEN headers END "
+            "FROM messages WHERE account = ? AND folder = ? AND meta_version = ? ORDER BY uid",
+            (account, folder, version),
+        )
+        flag_sets: dict[str, frozenset[str]] = {}  # a mailbox has a handful of distinct flag sets
+        try:
+            for uid, meta, size, flags, internal_date, gm_msgid, headers in cursor:
+                flag_set = flag_sets.get(flags)
+                if flag_set is None:
+                    flag_set = flag_sets[flags] = _flags_out(flags)
+                yield MetaRow(
+                    uid, meta, size, flag_set, None if internal_date is None else _from_iso(internal_date), _u64_out(gm_msgid), headers
+                )
+        finally:
+            cursor.close()  # see iter_messages: no read snapshot left open
+
+
+def load_metas(store: Store, account: str, folder: str, role: FolderRole) -> list[MessageMeta]:
+    """The parsed headers of every cached message of *folder*, in UID order, as `MessageMeta`.
+
+    No header block is parsed: each comes from its stored record (records of another
+    version, or none, are left out; the next sync fetches those again).
+
+    Raises:
+        StoreError: SQLite failed.
+        ValueError, EOFError, TypeError: a record is damaged.
+    """
+    addresses: dict[tuple[str, str], Any] = {}
+    return [
+        unpack_meta(row.meta, MessageRef(folder, str(row.uid)), role, size=row.size, addresses=addresses)
+        for row in iter_metas(store, account, folder, META_VERSION)
+        if row.meta is not None
+    ]
+
+
+def mailbox_fingerprint(store: Store, account: str) -> str:
+    """A short text that changes whenever the synced state of *account* changes.
+
+    Built from each folder's UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and cached-message count
+    (RFC 3501 section 2.3.1.1, RFC 7162 section 3.1.2): new mail, an expunge, a
+    re-created folder or (on CONDSTORE servers) a flag change each give another one. A
+    later stage can keep what it derived from the whole mailbox under it and reuse it
+    while it stays the same.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    import hashlib
+
+    with store.reading() as conn:
+        rows = conn.execute(
+            "SELECT f.folder, f.uidvalidity, f.uidnext, f.highestmodseq, "
+            "(SELECT count(*) FROM messages m WHERE m.account = f.account AND m.folder = f.folder) "
+            "FROM folders f WHERE f.account = ? ORDER BY f.folder",
+            (account,),
+        ).fetchall()
+    return hashlib.sha256(repr((META_VERSION, rows)).encode("utf-8")).hexdigest()[:32]
+
+
+def stale_meta_uids(store: Store, account: str, folder: str, version: int) -> set[int]:
+    """UIDs of *folder* cached without a parsed-headers record of *version*.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        rows = conn.execute(
+            "SELECT uid FROM messages WHERE account = ? AND folder = ? AND meta_version IS NOT ?",
+            (account, folder, version),
+        )
+        return {uid for (uid,) in rows}
+
+
+def count_stale_metas(store: Store, account: str, folder: str, version: int) -> tuple[int, int]:
+    """(cached messages, those without a record of *version*) for *folder*, in one query.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        count, stale = conn.execute(
+            "SELECT count(*), coalesce(sum(meta_version IS NOT ?), 0) FROM messages WHERE account = ? AND folder = ?",
+            (version, account, folder),
+        ).fetchone()
+    return int(count), int(stale)
 
 
 def count_messages(store: Store, account: str, folder: str) -> int:
@@ -474,6 +620,17 @@ def put_bodies(store: Store, account: str, folder: str, bodies: Iterable[tuple[i
             "ON CONFLICT (account, folder, uid) DO UPDATE SET body = excluded.body",
             ((account, folder, uid, body) for uid, body in bodies),
         )
+
+
+def message_sizes(store: Store, account: str, folder: str) -> dict[int, int | None]:
+    """UID → RFC822.SIZE of the cached messages of *folder*.
+
+    Raises:
+        StoreError: SQLite failed.
+    """
+    with store.reading() as conn:
+        rows = conn.execute("SELECT uid, size FROM messages WHERE account = ? AND folder = ?", (account, folder))
+        return dict(rows.fetchall())
 
 
 def cached_body_uids(store: Store, account: str, folder: str) -> set[int]:

@@ -200,6 +200,26 @@ def test_unchanged_second_run_sends_no_fetch(config_file, tmp_path, local_verdic
     assert set(commands) == {"STARTTLS", "LOGIN", "ENABLE", "LIST", "STATUS"}
 
 
+def test_records_of_another_parser_version_are_fetched_again_headers_only(config_file, tmp_path, local_verdicts):
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    with open_store(tmp_path / "older.sqlite") as store:
+        first, _ = _scan(settings, "anna", store)
+        cached = sum(sync_state.count_messages(store, "anna", f.name) for f in first.folders())
+        # As an older ghostscan left it: records of another version (and one with none).
+        with store.transaction() as conn:
+            conn.execute("UPDATE messages SET meta_version = meta_version - 1")
+            conn.execute("UPDATE messages SET meta = NULL, meta_version = NULL WHERE uid = 1")
+        second, got = _scan(settings, "anna", store)
+        assert sum(sync_state.count_messages(store, "anna", f.name) for f in second.folders()) == cached
+        third, again = _scan(settings, "anna", store)
+        folders = len(sync_state.list_folders(store, "anna"))
+    assert got == again == local_verdicts
+    # Every header block once more, one FETCH a folder; the kept results mean no body is fetched.
+    assert second.fetched_headers == cached
+    assert second.session.commands["FETCH"] == folders
+    assert third.session.commands["FETCH"] == 0 and third.fetched_headers == 0
+
+
 REPLY = b"""From: Daan de Vries <daan@lumencoffee.nl>
 To: Anna Berg <anna@studio-berg.de>
 Subject: Re: Proposal: new website and web shop for Lumen Coffee Roasters
@@ -343,3 +363,81 @@ def test_unchanged_rerun_neither_reads_nor_classifies_again(config_file, tmp_pat
 def _version(store) -> str:
     (version,) = store.connection.execute("SELECT DISTINCT version FROM results").fetchone()
     return version
+
+
+def _offer(subject: str, attachment: tuple[str, str, bytes] | None, *, text: str = "Anbei unser Angebot.\n") -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"] = "Anna Berg <anna@studio-berg.de>"
+    message["To"] = "Hans <hans@mueller-bau.de>"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<{subject.replace(' ', '-')}@studio-berg.de>"
+    message.set_content(text)
+    if attachment:
+        maintype, name, data = attachment
+        message.add_attachment(data, maintype=maintype, subtype="octet-stream" if maintype != "text" else "plain", filename=name)
+    return message.as_bytes()
+
+
+def _prefetch_from_a_server_of_its_own(base: Path, messages: dict[str, bytes]) -> tuple[int, dict[str, bytes | None]]:
+    """Load *messages* into a fresh Dovecot, sync and prefetch their bodies: (FETCHes, bodies kept)."""
+    from ghostscan.sources.base import MessageRef
+
+    with Dovecot.start(base, [DovecotUser("dora", "pw", folders={})]) as dovecot:
+        uids = {name: dovecot.append("dora", "INBOX", raw) for name, raw in messages.items()}
+        data = account_config(dovecot, "dora", password_env="GS_PW_DORA")
+        settings = settings_from_mapping({"accounts": {"dora": data}})
+        env = Environment(environ={"GS_PW_DORA": "pw"}, now=lambda: AS_OF)
+        with open_store(base / "store.sqlite") as store:
+            source = ImapSource(settings.account("dora"), store, env)
+            try:
+                (inbox,) = [f for f in source.folders() if f.name == "INBOX"]
+                assert len(list(source.messages(inbox))) == 4
+                before = dict(source.session.commands)
+                assert source.prefetch_bodies([MessageRef("INBOX", str(uid)) for uid in uids.values()]) == 4
+                fetches = source.session.commands["FETCH"] - before["FETCH"]
+                kept = {name: sync_state.get_body(store, "dora", "INBOX", uid) for name, uid in uids.items()}
+            finally:
+                source.close()
+    return fetches, kept
+
+
+def test_bodies_stop_where_a_last_attachment_s_content_begins():
+    """Readers see the same text and attachment names from the shorter body start."""
+    import random
+
+    from ghostscan.classify.text_reader import attachment_names, message_body
+    from ghostscan.parse.body import parse_message
+
+    if find_dovecot() is None:
+        missing_server("dovecot is not installed: sh scripts/test.sh installs it (apt-get install dovecot-imapd)")
+    pdf = random.Random(7).randbytes(300_000)
+    messages = {
+        "big pdf": _offer("big pdf", ("application", "Angebot_2026-117.pdf", pdf)),
+        "text attachment": _offer("text attachment", ("text", "notes.txt", b"Notiz\n" * 30_000)),
+        "plain": _offer("plain", None),
+        "long text": _offer("long text", ("application", "a.pdf", pdf[:1000]), text="Zeile mit Text.\n" * 6_000),
+    }
+    base = Path(tempfile.mkdtemp(prefix="gs-dc-", dir="/tmp"))  # short: Dovecot's socket paths
+    try:
+        fetches, kept = _prefetch_from_a_server_of_its_own(base, messages)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    # One BODYSTRUCTURE look for the large messages, then one FETCH per body size.
+    assert fetches == 3
+    # The PDF's content is left on the server; the message up to its part header is not.
+    assert len(kept["big pdf"]) <= imap_module.BODY_CAPS[0] < len(messages["big pdf"])
+
+    def on_the_wire(raw: bytes) -> bytes:
+        return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")[: imap_module.BODY_LIMIT]
+
+    # A text attachment is read, a long text is read: both get the usual start.
+    assert kept["text attachment"] == on_the_wire(messages["text attachment"])
+    assert kept["long text"] == on_the_wire(messages["long text"])
+    for name, raw in messages.items():
+        crlf = on_the_wire(raw)
+        full, short = parse_message(crlf), parse_message(kept[name])
+        assert attachment_names(short) == attachment_names(full), name
+        assert message_body(kept[name]) == message_body(crlf), name
+    assert attachment_names(parse_message(kept["big pdf"])) == ("Angebot_2026-117.pdf",)

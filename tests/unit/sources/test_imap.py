@@ -13,7 +13,7 @@ from ghostscan.environment import Environment
 from ghostscan.secrets import SecretSource
 from ghostscan.settings import AccountSettings
 from ghostscan.sources.base import FolderRole
-from ghostscan.sources.imap import ImapSession, ImapSource
+from ghostscan.sources.imap import ImapSession, ImapSource, internal_date, uid_set
 from ghostscan.store.db import open_store
 
 
@@ -116,7 +116,9 @@ def test_gmail_thread_id_reaches_the_headers(tmp_path):
     source, store = source_for(account(), tmp_path)
     inbox = next(f for f in source.folders() if f.name == "INBOX")
     (message,) = list(source.messages(inbox))
-    assert b"X-GM-THRID: 900" in message.headers
+    # Parsed once at sync and kept parsed: the thread id is among the header fields.
+    assert message.meta is not None and message.meta.header("X-GM-THRID") == "900"
+    assert message.meta.message_id == "m1"
     assert message.internal_date is not None and message.internal_date.tzinfo is not None
     store.close()
 
@@ -150,3 +152,25 @@ def test_turning_certificate_checks_off_is_logged_loudly(tmp_path, caplog):
         source.folders()
     assert "TLS certificate verification is OFF" in caplog.text
     store.close()
+
+
+def test_uid_sets_are_sent_as_ranges():
+    assert uid_set([]) == ""
+    assert uid_set([5]) == "5"
+    assert uid_set(range(1, 5001)) == "1:5000"
+    assert uid_set([9, 1, 2, 3, 7, 10, 3]) == "1:3,7,9:10"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"25-Nov-2024 10:40:29 +0100", b" 5-Nov-2024 10:40:29 -0530", b"31-Dec-2024 23:59:59 -1200", b"01-Jan-2025 00:00:00 +0000"],
+)
+def test_internal_date_reads_as_strptime_does(value):
+    want = datetime.strptime(value.decode().strip(), "%d-%b-%Y %H:%M:%S %z")
+    got = internal_date(value)
+    assert got == want and got.utcoffset().total_seconds() == 0
+
+
+@pytest.mark.parametrize("value", [b"31-Feb-2024 10:00:00 +0100", b"2024-11-25T10:40:29Z", b""])
+def test_an_unreadable_internal_date_is_none(value):
+    assert internal_date(value) is None

@@ -349,3 +349,61 @@ def test_dropping_bodies_gives_the_space_back(tmp_path):
         assert sync_state.count_messages(store, "a", "INBOX") == 300
     size = sum(p.stat().st_size for p in tmp_path.iterdir())
     assert size < 1_000_000, f"{size} bytes left after dropping 9 MB of bodies"
+
+
+def test_parsed_header_records_are_read_back_without_the_raw_blocks(store):
+    from ghostscan.store.sync_state import count_stale_metas, iter_metas, stale_meta_uids
+
+    save_folder(store, FolderState(ANNA, "INBOX", 1))
+    when = datetime(2026, 11, 20, 9, 0, tzinfo=BERLIN)
+    put_messages(
+        store,
+        ANNA,
+        "INBOX",
+        [
+            CachedMessage(3, b"", 10, frozenset({"\\Seen"}), when, meta=b"record-3", meta_version=2),
+            CachedMessage(1, b"", 20, meta=b"record-1", meta_version=2),
+            CachedMessage(2, b"Subject: x\r\n\r\n", meta=None, meta_version=2),  # kept raw: could not be parsed
+            CachedMessage(4, b"", meta=b"older", meta_version=1),
+            CachedMessage(5, b"Subject: y\r\n\r\n"),  # no record at all
+        ],
+    )
+    rows = list(iter_metas(store, ANNA, "INBOX", 2))
+    assert [(r.uid, r.meta, r.headers) for r in rows] == [(1, b"record-1", None), (2, None, b"Subject: x\r\n\r\n"), (3, b"record-3", None)]
+    assert rows[2].flags == frozenset({"\\Seen"}) and rows[2].internal_date == when and rows[2].size == 10
+    assert stale_meta_uids(store, ANNA, "INBOX", 2) == {4, 5}
+    assert count_stale_metas(store, ANNA, "INBOX", 2) == (5, 2)
+    assert count_stale_metas(store, ANNA, "Sent", 2) == (0, 0)
+
+
+def test_load_metas_gives_back_what_was_parsed(store):
+    from ghostscan.parse.headers import META_VERSION, pack_meta, parse_headers
+    from ghostscan.sources.base import FolderRole, MessageRef
+    from ghostscan.store.sync_state import load_metas
+
+    save_folder(store, FolderState(ANNA, "Sent", 1))
+    blocks = {
+        2: b"From: Anna <anna@example.com>\r\nTo: =?UTF-8?Q?J=C3=BCrgen?= <j@example.de>\r\nSubject: Angebot\r\nMessage-ID: <s2@example.com>\r\n\r\n",
+        1: b"From: anna@example.com\r\nSubject: Erstes\r\nDate: Mon, 25 Nov 2024 10:40:29 +0100\r\n\r\n",
+    }
+    parsed = {uid: parse_headers(block, MessageRef("Sent", str(uid)), FolderRole.SENT, size=100 + uid) for uid, block in blocks.items()}
+    put_messages(store, ANNA, "Sent", [CachedMessage(uid, b"", 100 + uid, meta=pack_meta(m), meta_version=META_VERSION) for uid, m in parsed.items()])
+    loaded = load_metas(store, ANNA, "Sent", FolderRole.SENT)
+    assert loaded == [parsed[1], parsed[2]]
+    assert loaded[1].to[0].name == "Jürgen" and loaded[0].size == 101
+
+
+def test_mailbox_fingerprint_changes_with_the_mailbox_only(store):
+    from ghostscan.store.sync_state import mailbox_fingerprint
+
+    save_folder(store, FolderState(ANNA, "INBOX", 1, uidnext=5, highestmodseq=10))
+    put_messages(store, ANNA, "INBOX", [CachedMessage(1, b"")])
+    first = mailbox_fingerprint(store, ANNA)
+    assert mailbox_fingerprint(store, ANNA) == first
+    save_folder(store, FolderState(BERT, "INBOX", 1, uidnext=9))  # another account
+    assert mailbox_fingerprint(store, ANNA) == first
+    put_messages(store, ANNA, "INBOX", [CachedMessage(2, b"")])  # new mail
+    second = mailbox_fingerprint(store, ANNA)
+    assert second != first
+    save_folder(store, FolderState(ANNA, "INBOX", 1, uidnext=5, highestmodseq=11))  # a flag changed
+    assert mailbox_fingerprint(store, ANNA) not in {first, second}
