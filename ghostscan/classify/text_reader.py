@@ -33,9 +33,9 @@ def attachment_names(msg: Message) -> tuple[str, ...]:
 
 def message_body(raw: bytes) -> str:
     """The readable text of a raw message (HTML converted, size-capped); never raises."""
-    from ghostscan.parse.body import body_text, parse_message
+    from ghostscan.parse.body import body_text, parse_text_message
 
-    return body_text(parse_message(raw))
+    return body_text(parse_text_message(raw))
 
 
 def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: NlpSettings = NlpSettings()) -> MessageText:
@@ -47,15 +47,23 @@ def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: 
         sent: the message's date (return dates like "Monday" are relative to it).
         nlp: model and extra pattern files.
     """
-    from ghostscan.classify.language import analyze_text
-    from ghostscan.parse.body import body_text, parse_message
+    from ghostscan.parse.body import body_text, parse_text_message
 
-    msg = parse_message(raw)  # once: body text and attachment names both come from it
+    msg = parse_text_message(raw)  # once: body text and attachment names both come from it
+    return analyze_body(body_text(msg), attachment_names(msg), direction=direction, sent=sent, nlp=nlp)
+
+
+def analyze_body(
+    body: str, attachments: Sequence[str], *, direction: str, sent: datetime | None = None, nlp: NlpSettings = NlpSettings()
+) -> MessageText:
+    """`read_text` for a body already decoded (see `ghostscan.parse.body.body_text`)."""
+    from ghostscan.classify.language import analyze_text
+
     analysis = analyze_text(
-        body_text(msg),
+        body,
         direction=direction,
         sent=sent,
-        attachments=attachment_names(msg),
+        attachments=attachments,
         extra_patterns=tuple(Path(p) for p in nlp.patterns),
         model=nlp.model,
     )
@@ -73,6 +81,10 @@ def read_contact(bodies: Sequence[str], customer: Address, *, region: str) -> Cu
 
     found = extract_contact(bodies, customer, region=region)
     return CustomerContact(found.name, found.company, tuple(found.phones), found.linkedin_url)
+
+
+def _newest_first(m: ThreadedMessage) -> float:
+    return -m.meta.date.timestamp() if m.meta.date else 0.0
 
 
 class MailTexts:
@@ -114,6 +126,11 @@ class MailTexts:
         for m in messages:
             if m.direction is Direction.INBOUND and m.kind is MessageKind.HUMAN and m.meta.sender:
                 self._by_sender.setdefault(m.meta.sender.email, []).append(m)
+        # The messages `contact` reads: each sender's newest few.
+        self._contact_sources: set[object] = set()
+        for own in self._by_sender.values():
+            own.sort(key=_newest_first)
+            self._contact_sources.update(m.meta.ref for m in own[:CONTACT_MESSAGES])
         self.bodies_read = 0
 
     def _raw(self, message: ThreadedMessage) -> bytes | None:
@@ -144,7 +161,8 @@ class MailTexts:
             if raw is not None:
                 direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
                 try:
-                    result = read_text(raw, direction=direction, sent=message.meta.date, nlp=self._nlp)
+                    body, attachments = self._parse(message, raw)
+                    result = analyze_body(body, attachments, direction=direction, sent=message.meta.date, nlp=self._nlp)
                 except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
                     self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
                 else:
@@ -152,6 +170,20 @@ class MailTexts:
                         self._cache.put(ref, "text", text_to_json(result))
             self._texts[ref] = result
         return self._texts[ref]
+
+    def _parse(self, message: ThreadedMessage, raw: bytes) -> tuple[str, tuple[str, ...]]:
+        """Body text and attachment names of *raw*, parsed once.
+
+        The text of a customer's own message is kept for `contact`, which may search it
+        later; nothing else is kept.
+        """
+        from ghostscan.parse.body import body_text, parse_text_message
+
+        msg = parse_text_message(raw)
+        body = body_text(msg)
+        if message.meta.ref in self._contact_sources:
+            self._bodies[message.meta.ref] = body
+        return body, attachment_names(msg)
 
     def _body(self, message: ThreadedMessage) -> str | None:
         ref = message.meta.ref
@@ -163,7 +195,7 @@ class MailTexts:
     def contact(self, customer: Address) -> CustomerContact:
         """See `TextReader.contact`: the customer's newest own messages, anywhere in the mailbox."""
         if customer.email not in self._contacts:
-            own = sorted(self._by_sender.get(customer.email, ()), key=lambda m: m.meta.date.timestamp() if m.meta.date else 0, reverse=True)
+            own = self._by_sender.get(customer.email, [])
             # Kept under the customer's newest message: a new mail from them reads afresh.
             key = own[0].meta.ref if own else None
             kept = self._cache.get(key, f"contact:{customer.email}") if self._cache is not None and key else None
