@@ -8,16 +8,18 @@ is set aside as a `Problem` with its folder, key and Message-ID, and the scan go
 from __future__ import annotations
 
 import logging
+import pickle
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
 
 from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.registry import classify_bytes, classify_message
-from ghostscan.classify.results import classification_from_json, classification_to_json, rules_version
+from ghostscan.classify.results import classification_from_json, classification_to_json, code_version, rules_version
 from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Identity, Role
 from ghostscan.parse.headers import MessageMeta, parse_headers
@@ -27,7 +29,7 @@ from ghostscan.threads import thread_messages
 from ghostscan.threads.model import Conversation, Direction, ThreadedMessage
 from ghostscan.verdicts.business_days import BusinessCalendar
 from ghostscan.verdicts.decide import DecideOptions, decide_verdict, subject_names_offer
-from ghostscan.verdicts.model import Decision
+from ghostscan.verdicts.model import Decision, Verdict
 
 if TYPE_CHECKING:
     from ghostscan.environment import Environment
@@ -124,8 +126,7 @@ def learn_identity(settings: Settings, metas: Iterable[MessageMeta]) -> Identity
     return Identity.build(addresses, settings.identity.domains)
 
 
-def _read(source: Source, settings: Settings, progress: Progress, problems: list[Problem]) -> tuple[list[Folder], list[tuple[RawMessage, MessageMeta]]]:
-    folders = [f for f in source.folders() if f.role not in settings.folders.skip]
+def _read(folders: list[Folder], source: Source, progress: Progress, problems: list[Problem]) -> list[tuple[RawMessage, MessageMeta]]:
     items: list[tuple[RawMessage, MessageMeta]] = []
     for index, folder in enumerate(folders):
         progress.folder(folder, index, len(folders))
@@ -152,7 +153,7 @@ def _read(source: Source, settings: Settings, progress: Progress, problems: list
             items.append((raw, meta))
         progress.advance(batch)
     progress.done()
-    return folders, items
+    return items
 
 
 def _defer() -> bytes:
@@ -244,7 +245,109 @@ def _likely_reads(conversations: Iterable[Conversation], *, track_all: bool) -> 
     return refs
 
 
-def scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:
+class Snapshots(Protocol):
+    """Keeps the last scan result of a mailbox (the IMAP store, see `StoredSnapshots`)."""
+
+    def key(self, folders: Iterable[Folder], extra: str) -> str: ...
+
+    def load(self, key: str) -> bytes | None: ...
+
+    def save(self, key: str, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a re-run of an unchanged mailbox reuses instead of reading it again.
+
+    Attributes:
+        day: the local day silence was measured at; the decisions hold for that day.
+        decisions, problems, identity, folders: as in `ScanResult`.
+        messages: messages read.
+        contact_messages: the customers' own newest messages, where `MailTexts.contact`
+            looks for phone numbers when a conversation turns silent on a later day.
+    """
+
+    day: date
+    decisions: tuple[Decision, ...]
+    problems: tuple[Problem, ...]
+    identity: Identity
+    folders: tuple[Folder, ...]
+    messages: int
+    contact_messages: tuple[ThreadedMessage, ...]
+    redone: bool = field(default=False, compare=False)
+    """Decided again in this run (for another day), so worth keeping."""
+
+
+# Verdicts that do not depend on the day: nothing is pending, no silence is counted.
+_SETTLED = frozenset({Verdict.ANSWERED, Verdict.DECLINED})
+
+
+def _dump(snapshot: _Snapshot) -> bytes:
+    # Compressed: the conversations' headers repeat a lot (a fifth of the size), and a
+    # store is meant to stay small.
+    return zlib.compress(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _snapshot_basis(settings: Settings) -> str:
+    """Everything besides the mailbox and the day that a scan result depends on."""
+    return f"{code_version()}|{rules_version(settings.nlp)}|{settings!r}"
+
+
+def _decide_options(settings: Settings, identity: Identity, now: datetime, texts: MailTexts) -> DecideOptions:
+    return DecideOptions(
+        now=now,
+        silent_after=settings.silence.business_days,
+        calendar=_calendar(settings),
+        identity=identity,
+        language=settings.language,
+        track_all=settings.track == "all",
+        max_follow_ups=settings.advice.max_follow_ups,
+        cold_after=settings.advice.cold_after,
+        texts=texts,
+    )
+
+
+def _calendar(settings: Settings) -> BusinessCalendar:
+    return BusinessCalendar(settings.silence.country, settings.silence.subdivision, settings.silence.timezone)
+
+
+class _SourceLoaders:
+    """Message ref → body loader, asked of the source only for the few bodies needed."""
+
+    def __init__(self, source: Source):
+        self._loader = getattr(source, "loader", None)
+
+    def get(self, ref: MessageRef) -> Callable[[], bytes] | None:
+        return self._loader(ref) if self._loader else None
+
+
+def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cache: ResultCache | None, problems: list[Problem]) -> _Snapshot | None:
+    """The kept snapshot, its decisions re-made for *now*'s day where they depend on it."""
+    try:
+        snapshot = pickle.loads(zlib.decompress(data))
+    except Exception:  # noqa: BLE001 - a snapshot of another ghostscan version: scan afresh
+        return None
+    if not isinstance(snapshot, _Snapshot):
+        return None
+    day = _calendar(settings).local_date(now)
+    if day == snapshot.day:
+        return snapshot
+
+    def text_problem(message: ThreadedMessage, reason: str) -> None:
+        problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
+
+    # Another day: silence, follow-up advice and return dates move on; texts and contacts
+    # come from the store, and a body is fetched only for a text never read before.
+    texts = MailTexts(snapshot.contact_messages, _SourceLoaders(source), nlp=settings.nlp, region=settings.advice.region, on_problem=text_problem, cache=cache)  # type: ignore[arg-type]
+    options = _decide_options(settings, snapshot.identity, now, texts)
+    redone = (d if d.verdict in _SETTLED else decide_verdict(d.conversation, options) for d in snapshot.decisions)
+    decisions = tuple(d for d in redone if d is not None)
+    if cache:
+        cache.flush()
+    return _Snapshot(day, decisions, snapshot.problems, snapshot.identity, snapshot.folders, snapshot.messages, snapshot.contact_messages, redone=True)
+
+
+def scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None = None, snapshots: Snapshots | None = None) -> ScanResult:
     """Read *source* and decide a verdict for every outbound conversation.
 
     Args:
@@ -252,6 +355,9 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         settings: validated settings (identity, silence threshold, folders, threading).
         now: the moment silence is measured at (the CLI passes the clock or ``--as-of``).
         progress: receives per-folder progress; nothing is shown when None.
+        snapshots: where the last result is kept; when the mailbox, the settings and the
+            code are as they were, it is reused and only what depends on the day is
+            decided again.
 
     Returns:
         The decisions, the skipped messages and counts.
@@ -262,17 +368,33 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
     started = time.perf_counter()
     progress = progress or NoProgress()
     problems: list[Problem] = []
-    folders, items = _read(source, settings, progress, problems)
+    folders = [f for f in source.folders() if f.role not in settings.folders.skip]
+    results = getattr(source, "results", None)
+    cache: ResultCache | None = results(rules_version(settings.nlp)) if results else None
+    snapshot_key = snapshots.key(folders, _snapshot_basis(settings)) if snapshots is not None else None
+    kept = snapshots.load(snapshot_key) if snapshots is not None and snapshot_key is not None else None
+    if kept is not None:
+        replay_problems: list[Problem] = []
+        snapshot = _replay(kept, source, settings, now, cache, replay_problems)
+        if snapshot is not None:
+            progress.done()
+            if snapshots is not None and snapshot_key is not None and snapshot.redone and not replay_problems:
+                snapshots.save(snapshot_key, _dump(snapshot))
+            stats = ScanStats(len(snapshot.folders), snapshot.messages, 0, len(snapshot.decisions), time.perf_counter() - started)
+            return ScanResult(snapshot.decisions, snapshot.problems + tuple(replay_problems), snapshot.identity, snapshot.folders, now, source.location, stats)
+    items = _read(folders, source, progress, problems)
     identity = learn_identity(settings, (meta for _, meta in items))
     if not identity.addresses:
         log.warning("no own address known: set identity.addresses in the config, or scan a mailbox with a Sent folder")
     prefetch = getattr(source, "prefetch_bodies", None)
-    results = getattr(source, "results", None)
-    cache: ResultCache | None = results(rules_version(settings.nlp)) if results else None
     threaded, bodies = _classify(items, identity, problems, prefetch, cache)
     conversations = thread_messages(threaded, window_days=settings.threading.window_days)
 
+    text_problems = 0
+
     def text_problem(message: ThreadedMessage, reason: str) -> None:
+        nonlocal text_problems
+        text_problems += 1
         problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
         log.info("%s (%s): %s", message.meta.ref, message.meta.message_id, reason)
 
@@ -291,20 +413,14 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
             else None
         ),
     )
-    options = DecideOptions(
-        now=now,
-        silent_after=settings.silence.business_days,
-        calendar=BusinessCalendar(settings.silence.country, settings.silence.subdivision, settings.silence.timezone),
-        identity=identity,
-        language=settings.language,
-        track_all=settings.track == "all",
-        max_follow_ups=settings.advice.max_follow_ups,
-        cold_after=settings.advice.cold_after,
-        texts=texts,
-    )
+    options = _decide_options(settings, identity, now, texts)
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
     if cache:
         cache.flush()
+    if snapshots is not None and snapshot_key is not None and not text_problems:
+        # A text that could not be read (a dropped connection) is not kept as an answer.
+        snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), len(items), texts.contact_sources())
+        snapshots.save(snapshot_key, _dump(snapshot))
     stats = ScanStats(
         folders=len(folders),
         messages=len(items),
@@ -386,12 +502,24 @@ def scan_account(
 
     from ghostscan.sources.imap import ImapSource
     from ghostscan.store.db import open_store
+    from ghostscan.store.snapshots import StoredSnapshots
 
     account = settings.account(name)
     with open_store(store_path) as store:
         source = ImapSource(account, store, env)
+
+        def sync(folder: Folder) -> None:
+            source.sync(folder)
+            source.synced.add(folder.name)
+
         try:
-            return scan(source, dataclasses.replace(settings, folders=account.folders), now=now, progress=progress)
+            return scan(
+                source,
+                dataclasses.replace(settings, folders=account.folders),
+                now=now,
+                progress=progress,
+                snapshots=StoredSnapshots(store, name, sync),
+            )
         finally:
             source.close()
 

@@ -133,6 +133,10 @@ class MailTexts:
             self._contact_sources.update(m.meta.ref for m in own[:CONTACT_MESSAGES])
         self.bodies_read = 0
 
+    def contact_sources(self) -> tuple[ThreadedMessage, ...]:
+        """The messages `contact` may read: each sender's newest few of their own."""
+        return tuple(m for own in self._by_sender.values() for m in own[:CONTACT_MESSAGES])
+
     def _raw(self, message: ThreadedMessage) -> bytes | None:
         loader = self._loaders.get(message.meta.ref)
         if loader is None:

@@ -366,6 +366,8 @@ class ImapSource:
         self._server_folders: dict[str, ServerFolder] = {}
         self._seen_gm_msgids: set[int] = set()
         self.fetched_headers = 0
+        self.synced: set[str] = set()
+        """Folders already synced in this session: `messages` does not sync them again."""
 
     # -- Source protocol ----------------------------------------------------------------
 
@@ -402,7 +404,8 @@ class ImapSource:
         Raises:
             NetworkError: the connection failed for good; batches fetched so far are kept.
         """
-        self.sync(folder)
+        if folder.name not in self.synced:
+            self.sync(folder)
         gmail = self.session.has("X-GM-EXT-1")
         for cached in sync_state.iter_messages(self.store, self.account.name, folder.name):
             if gmail and cached.gm_msgid is not None:
@@ -496,6 +499,10 @@ class ImapSource:
             gm_msgid=_int(data.get(b"X-GM-MSGID")),
             gm_thrid=_int(data.get(b"X-GM-THRID")),
         )
+
+    def loader(self, ref: MessageRef) -> Callable[[], bytes]:
+        """A function returning the body start of the cached message *ref* (store, else server)."""
+        return self._loader(ref.folder, int(ref.key))
 
     def results(self, version: str) -> StoredResults:
         """The store's cached classification results for this account under *version*."""

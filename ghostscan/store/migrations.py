@@ -150,10 +150,26 @@ def _add_results(conn: sqlite3.Connection) -> None:
     )
 
 
+def _add_snapshots(conn: sqlite3.Connection) -> None:
+    # The last scan's decisions per account, under a key of everything they depend on
+    # besides the day (folder sync states, settings, code): a re-run of an unchanged
+    # mailbox reuses them instead of parsing, threading and deciding everything again.
+    conn.execute(
+        """
+        CREATE TABLE snapshots (
+            account TEXT PRIMARY KEY,
+            key TEXT NOT NULL,
+            data BLOB NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("create_folders_and_messages", _create_folders_and_messages),
     Migration("add_bodies", _add_bodies),
     Migration("add_results", _add_results),
+    Migration("add_snapshots", _add_snapshots),
 )
 """Every migration ghostscan knows, in the order they are applied."""
 

@@ -333,3 +333,53 @@ def test_unchanged_rerun_neither_reads_nor_classifies_again(config_file, tmp_pat
 def _version(store) -> str:
     (version,) = store.connection.execute("SELECT DISTINCT version FROM results").fetchone()
     return version
+
+
+def test_unchanged_rerun_reuses_the_kept_result_and_redecides_only_for_another_day(server, config_file, tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    from ghostscan import pipeline
+    from ghostscan.pipeline import scan_account
+    from ghostscan.reports.json_report import write_json
+    from ghostscan.reports.model import build_report
+
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    env = Environment(environ=ENVIRON, now=lambda: AS_OF)
+    store = tmp_path / "snapshots.sqlite"
+
+    def report(when, path=store):
+        import io
+
+        out = io.StringIO()
+        write_json(build_report(scan_account("carla", settings, env=env, store_path=path, now=when)), out, explain=True)
+        return out.getvalue()
+
+    first = report(AS_OF)
+    # Unchanged: the same report, without reading a header or deciding a conversation.
+    decided = []
+    real_decide, real_read = pipeline.decide_verdict, pipeline._read
+    monkeypatch.setattr(pipeline, "decide_verdict", lambda c, o: decided.append(c.id) or real_decide(c, o))
+    monkeypatch.setattr(pipeline, "_read", lambda *a: pytest.fail("headers read again"))
+    assert report(AS_OF) == first
+    assert decided == []
+
+    # Two weeks later: silence is counted anew, as a fresh scan of that day counts it;
+    # answered and declined conversations are kept as they were.
+    later = AS_OF + timedelta(days=14)
+    redecided = report(later)
+    assert decided and len(decided) < len(json.loads(first)["conversations"])
+    monkeypatch.setattr(pipeline, "_read", real_read)
+    assert redecided == report(later, tmp_path / "fresh.sqlite")
+    assert redecided != first
+
+    # New mail: the kept result no longer counts.
+    server.append("carla", "INBOX", REPLY.replace(b"{n}", b"2").replace(b"{parent}", LUMEN.encode()))
+    try:
+        got = {c["id"]: c["verdict"] for c in json.loads(report(AS_OF))["conversations"]}
+        assert got[LUMEN] == "answered"
+    finally:
+        with server.session("carla") as client:
+            client.select("INBOX")
+            typ, data = client.uid("SEARCH", None, "HEADER", "Message-ID", "late-reply-2@lumencoffee.nl")
+            client.uid("STORE", data[0].decode(), "+FLAGS", "(\\Deleted)")
+            client.expunge()
