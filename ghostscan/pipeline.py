@@ -24,7 +24,7 @@ from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Identity, Role
 from ghostscan.parse.headers import MessageMeta, parse_headers
 from ghostscan.settings import Settings
-from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage, Source
+from ghostscan.sources.base import Folder, FolderRole, MessageRef, Source
 from ghostscan.threads import thread_messages
 from ghostscan.threads.model import Conversation, Direction, ThreadedMessage
 from ghostscan.verdicts.business_days import BusinessCalendar
@@ -126,8 +126,22 @@ def learn_identity(settings: Settings, metas: Iterable[MessageMeta]) -> Identity
     return Identity.build(addresses, settings.identity.domains)
 
 
-def _read(folders: list[Folder], source: Source, progress: Progress, problems: list[Problem]) -> list[tuple[RawMessage, MessageMeta]]:
-    items: list[tuple[RawMessage, MessageMeta]] = []
+class _Held:
+    """A read message as the later stages need it: where it lives and how to load its body.
+
+    The header block is dropped once parsed: kept for 100,000 messages until the scan
+    ends, header bytes alone would take a few hundred MB.
+    """
+
+    __slots__ = ("ref", "load")
+
+    def __init__(self, ref: MessageRef, load: Callable[[], bytes]):
+        self.ref = ref
+        self.load = load
+
+
+def _read(folders: list[Folder], source: Source, progress: Progress, problems: list[Problem]) -> list[tuple[_Held, MessageMeta]]:
+    items: list[tuple[_Held, MessageMeta]] = []
     for index, folder in enumerate(folders):
         progress.folder(folder, index, len(folders))
         batch = 0
@@ -150,7 +164,7 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
                 problems.append(Problem(str(raw.ref), None, f"unreadable headers: {exc}"))
                 log.info("skipped %s: unreadable headers: %s", raw.ref, exc)
                 continue
-            items.append((raw, meta))
+            items.append((_Held(raw.ref, raw.loader), meta))
         progress.advance(batch)
     progress.done()
     return items
@@ -171,7 +185,7 @@ class ResultCache(Protocol):
 
 
 def _classify(
-    items: list[tuple[RawMessage, MessageMeta]],
+    items: list[tuple[_Held, MessageMeta]],
     identity: Identity,
     problems: list[Problem],
     prefetch: Callable[[list[MessageRef]], object] | None = None,
@@ -185,9 +199,9 @@ def _classify(
     """
     threaded: list[ThreadedMessage] = []
     bodies = 0
-    deferred: list[tuple[RawMessage, MessageMeta]] = []
+    deferred: list[tuple[_Held, MessageMeta]] = []
 
-    def classify_one(raw: RawMessage, meta: MessageMeta, loader: Callable[[], bytes]) -> None:
+    def classify_one(raw: _Held, meta: MessageMeta, loader: Callable[[], bytes]) -> None:
         nonlocal bodies
         try:
             decision = classify_message(meta, loader)

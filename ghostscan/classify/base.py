@@ -32,7 +32,7 @@ class MessageKind(StrEnum):
     """Written by a person."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Why a rule fired.
 
@@ -49,7 +49,7 @@ class Evidence:
         return f"{self.rule}: {self.detail}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnedMessage:
     """What a bounce (or an auto-reply) tells about the message it answers.
 
@@ -64,7 +64,7 @@ class ReturnedMessage:
     subject: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Classification:
     """The classifier's decision for one message.
 
@@ -136,7 +136,7 @@ class Rule(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageText:
     """What the language layer read in one message's new text (quotes and signature removed).
 
@@ -165,7 +165,7 @@ class MessageText:
         return ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomerContact:
     """The customer's other channels, as far as their own mail tells.
 

@@ -29,7 +29,7 @@ FREEMAIL_DOMAINS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Address:
     """One mailbox address.
 

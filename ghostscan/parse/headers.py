@@ -60,7 +60,7 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageMeta:
     """What ghostscan knows about one message from its headers.
 

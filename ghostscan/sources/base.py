@@ -40,7 +40,7 @@ class Folder:
     role: FolderRole
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MessageRef:
     """Where one message lives: enough to find it again and to name it in a report.
 

@@ -21,7 +21,7 @@ class Direction(StrEnum):
     """Written by anyone else (customer, their colleagues, machines)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ThreadedMessage:
     """One message inside a conversation.
 
@@ -48,7 +48,7 @@ class ThreadedMessage:
         return self.meta.date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """Messages that belong together, from every folder, oldest first.
 

@@ -31,7 +31,7 @@ class Verdict(StrEnum):
     """Nothing came back yet, but it is too early to call it silence."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The verdict for one conversation, with everything a report shows about it.
 
