@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Callable, Protocol
 
 from ghostscan.parse.headers import MessageMeta
+from ghostscan.pickling import by_fields
 
 
 class MessageKind(StrEnum):
@@ -32,6 +33,7 @@ class MessageKind(StrEnum):
     """Written by a person."""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """Why a rule fired.
@@ -49,6 +51,7 @@ class Evidence:
         return f"{self.rule}: {self.detail}"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ReturnedMessage:
     """What a bounce (or an auto-reply) tells about the message it answers.
@@ -64,6 +67,7 @@ class ReturnedMessage:
     subject: str | None = None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Classification:
     """The classifier's decision for one message.
@@ -136,6 +140,7 @@ class Rule(Protocol):
         ...
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class MessageText:
     """What the language layer read in one message's new text (quotes and signature removed).
@@ -165,6 +170,7 @@ class MessageText:
         return ""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class CustomerContact:
     """The customer's other channels, as far as their own mail tells.

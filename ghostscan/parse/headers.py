@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 from typing import Mapping
 
 from ghostscan.parse.addresses import Address, parse_addresses
+from ghostscan.pickling import by_fields
 from ghostscan.sources.base import FolderRole, MessageRef
 
 # Header fields kept verbatim in `MessageMeta.extra` (names lower-cased). The classifier's
@@ -60,6 +61,7 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class MessageMeta:
     """What ghostscan knows about one message from its headers.

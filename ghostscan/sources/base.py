@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Callable, Iterator, Protocol
 
+from ghostscan.pickling import by_fields
+
 
 class FolderRole(StrEnum):
     """What a folder is for. Decides how its messages are read (ours, theirs, in Junk)."""
@@ -40,6 +42,7 @@ class Folder:
     role: FolderRole
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class MessageRef:
     """Where one message lives: enough to find it again and to name it in a report.

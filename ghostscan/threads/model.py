@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from ghostscan.classify.base import Classification, MessageKind
 from ghostscan.parse.headers import MessageMeta
+from ghostscan.pickling import by_fields
 
 
 class Direction(StrEnum):
@@ -21,6 +22,7 @@ class Direction(StrEnum):
     """Written by anyone else (customer, their colleagues, machines)."""
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ThreadedMessage:
     """One message inside a conversation.
@@ -48,6 +50,7 @@ class ThreadedMessage:
         return self.meta.date
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """Messages that belong together, from every folder, oldest first.
