@@ -263,7 +263,7 @@ def _likely_reads(conversations: Iterable[Conversation], *, track_all: bool) -> 
 class Snapshots(Protocol):
     """Keeps the last scan result of a mailbox (the IMAP store, see `StoredSnapshots`)."""
 
-    def key(self, folders: Iterable[Folder], extra: str) -> str: ...
+    def key(self, folders: Iterable[Folder], extra: str, progress: Progress | None = None) -> str: ...
 
     def load(self, key: str) -> bytes | None: ...
 
@@ -393,7 +393,7 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     folders = [f for f in source.folders() if f.role not in settings.folders.skip]
     results = getattr(source, "results", None)
     cache: ResultCache | None = results(rules_version(settings.nlp)) if results else None
-    snapshot_key = snapshots.key(folders, _snapshot_basis(settings)) if snapshots is not None else None
+    snapshot_key = snapshots.key(folders, _snapshot_basis(settings), progress) if snapshots is not None else None
     kept = snapshots.load(snapshot_key) if snapshots is not None and snapshot_key is not None else None
     if kept is not None:
         replay_problems: list[Problem] = []

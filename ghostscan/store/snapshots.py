@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ghostscan.sources.base import Folder
 from ghostscan.store import sync_state
@@ -24,8 +24,10 @@ class StoredSnapshots:
         self._account = account
         self._sync = sync
 
-    def key(self, folders: Iterable[Folder], extra: str) -> str:
+    def key(self, folders: Iterable[Folder], extra: str, progress: Any = None) -> str:
         """Sync *folders*, then digest their sync states with *extra* (settings, code).
+
+        *progress* (a `ghostscan.pipeline.Progress`) hears of each folder as it is synced.
 
         Any new, expunged or (on a CONDSTORE server) re-flagged message changes a
         folder's UIDNEXT, message count or HIGHESTMODSEQ, and with it the key.
@@ -36,7 +38,9 @@ class StoredSnapshots:
         """
         digest = hashlib.sha1(extra.encode("utf-8", "surrogateescape"))
         folders = list(folders)
-        for folder in folders:
+        for index, folder in enumerate(folders):
+            if progress is not None:
+                progress.folder(folder, index, len(folders))
             self._sync(folder)
         states = {s.folder: s for s in sync_state.list_folders(self._store, self._account)}
         for folder in folders:
