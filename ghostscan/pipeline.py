@@ -7,6 +7,7 @@ is set aside as a `Problem` with its folder, key and Message-ID, and the scan go
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import pickle
@@ -236,28 +237,56 @@ def _classify(
     return threaded, bodies
 
 
-def _likely_reads(conversations: Iterable[Conversation], *, track_all: bool) -> list[MessageRef]:
-    """Messages whose text the verdicts will most likely read.
+def _names_deal(text: MessageText | None) -> bool:
+    return text is not None and (text.has("offer") or text.has("order_confirmed"))
 
-    Each conversation's last customer reply (is it a no?) and automatic replies (return
-    dates); where our message is the last human word, every human message (a firm order?
-    the customer's phone number?); and - when only offers are tracked - our first messages
-    if no subject says "offer".
+
+def _prefetch_reads(
+    conversations: Iterable[Conversation],
+    texts: MailTexts,
+    options: DecideOptions,
+    prefetch: Callable[[list[MessageRef]], object],
+) -> None:
+    """Fetch, in batches, the bodies the verdicts will read whose readings are not kept.
+
+    A dry run of the verdicts finds them (`ReadPlanner`: it loads nothing). When only
+    offers are tracked, our first messages are fetched and read first where no subject
+    says "offer", so the dry run knows which conversations are tracked. Where an
+    automatic reply's return date is unknown, the conversation may turn out silent,
+    which reads every human message (a firm order?) and the customer's contact details.
+    A body the dry run could not foresee is fetched alone when it is read.
     """
-    refs = []
+    from ghostscan.classify.text_reader import ReadPlanner
+    from ghostscan.verdicts import decide
+
+    conversations = list(conversations)
+    fetched: set[object] = set()
+    if not options.track_all:
+        # Our first three messages, one at a time: most first messages are the offer.
+        waiting = []
+        for conv in conversations:
+            ours = [m for m in conv.messages if m.direction is not Direction.INBOUND]
+            if ours and not any(subject_names_offer(m.meta.subject) for m in ours) and decide.customer_of(conv, options.identity):
+                waiting.append(ours[:3])
+        for k in range(3):
+            refs = [ours[k].meta.ref for ours in waiting if len(ours) > k and not texts.known(ours[k])]
+            if refs:
+                prefetch(refs)
+                fetched.update(refs)
+            waiting = [ours for ours in waiting if len(ours) > k + 1 and not _names_deal(texts.text(ours[k]))]
+    planner = ReadPlanner(texts, read=lambda m: m.meta.ref in fetched)
+    dry = dataclasses.replace(options, texts=planner)
     for conv in conversations:
-        ours = [m for m in conv.messages if m.direction is not Direction.INBOUND]
-        if not ours:
-            continue
-        if not track_all and not any(subject_names_offer(m.meta.subject) for m in ours):
-            refs.extend(m.meta.ref for m in ours[:3])
-        human = [m for m in conv.messages if m.kind is MessageKind.HUMAN]
-        if human and human[-1].direction is not Direction.INBOUND:
-            refs.extend(m.meta.ref for m in human)
-        elif human:
-            refs.append(human[-1].meta.ref)
-        refs.extend(m.meta.ref for m in conv.messages if m.kind is MessageKind.AUTO_REPLY)
-    return refs
+        planner.unknown_auto_reply = False
+        decision = decide.decide_verdict(conv, dry)
+        if decision is not None and planner.unknown_auto_reply:
+            for m in conv.messages:
+                if m.kind is MessageKind.HUMAN:
+                    planner.text(m)
+            if decision.customer is not None:
+                planner.plan_contact(decision.customer)
+    if planner.refs:
+        prefetch(planner.refs)  # type: ignore[arg-type]
 
 
 class Snapshots(Protocol):
@@ -434,11 +463,7 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
         cache=cache,
         # Asked for only when a first body is really needed: an unchanged re-run, whose
         # readings are all kept, fetches nothing.
-        prefetch=(
-            (lambda: prefetch([r for r in _likely_reads(conversations, track_all=settings.track == "all") if cache is None or cache.get(r, "text") is None]))
-            if prefetch
-            else None
-        ),
+        prefetch=(lambda: _prefetch_reads(conversations, texts, options, prefetch)) if prefetch else None,
     )
     options = _decide_options(settings, identity, now, texts)
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
@@ -525,8 +550,6 @@ def scan_account(
         NetworkError: the server cannot be reached or keeps dropping the connection.
         StoreError: the store is locked, corrupt or from a newer ghostscan.
     """
-    import dataclasses
-
     from ghostscan.sources.imap import ImapSource
     from ghostscan.store.db import open_store
     from ghostscan.store.snapshots import StoredSnapshots

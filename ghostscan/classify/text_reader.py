@@ -83,6 +83,48 @@ def read_contact(bodies: Sequence[str], customer: Address, *, region: str) -> Cu
     return CustomerContact(found.name, found.company, tuple(found.phones), found.linkedin_url)
 
 
+class ReadPlanner:
+    """A `TextReader` for a dry run of the verdicts: it loads nothing, notes what would be.
+
+    It answers with the readings `MailTexts` already has (this run's, or kept in the
+    store), and with "no text" otherwise, noting the message. A dry run of the verdicts
+    with it lists the bodies the real run will read, to fetch them in a few batches.
+
+    Args:
+        texts: the real reader.
+        read: which unknown messages to read for real after all (their bodies are
+            fetched already); the others are only noted.
+    """
+
+    def __init__(self, texts: MailTexts, read: Callable[[ThreadedMessage], bool] | None = None):
+        self._texts = texts
+        self._read = read
+        self.refs: list[object] = []
+        self.unknown_auto_reply = False
+        """An automatic reply's text was unknown: its return date may lead anywhere."""
+
+    def text(self, message: ThreadedMessage) -> MessageText | None:
+        """See `TextReader.text`."""
+        if self._texts.known(message):
+            return self._texts.text(message)
+        if self._read is not None and self._read(message):
+            return self._texts.text(message)
+        self.refs.append(message.meta.ref)
+        if message.kind is MessageKind.AUTO_REPLY:
+            self.unknown_auto_reply = True
+        return None
+
+    def contact(self, customer: Address) -> CustomerContact:
+        """See `TextReader.contact`."""
+        self.plan_contact(customer)
+        return CustomerContact()
+
+    def plan_contact(self, customer: Address) -> None:
+        """Note the bodies `MailTexts.contact` would read for *customer*."""
+        if not self._texts.contact_known(customer):
+            self.refs.extend(m.meta.ref for m in self._texts.contact_reads(customer))
+
+
 def _newest_first(m: ThreadedMessage) -> float:
     return -m.meta.date.timestamp() if m.meta.date else 0.0
 
@@ -152,14 +194,30 @@ class MailTexts:
         self.bodies_read += 1
         return raw
 
-    def text(self, message: ThreadedMessage) -> MessageText | None:
-        """See `TextReader.text`."""
+    def known(self, message: ThreadedMessage) -> bool:
+        """Whether the text of *message* is read already (this run, or kept in the store)."""
         ref = message.meta.ref
         if ref not in self._texts and self._cache is not None:
             kept = self._cache.get(ref, "text")
             if kept is not None:
                 self._texts[ref] = text_from_json(kept)
-        if ref not in self._texts:
+        return ref in self._texts
+
+    def contact_known(self, customer: Address) -> bool:
+        """Whether the contact details of *customer* are read already (or kept in the store)."""
+        if customer.email in self._contacts:
+            return True
+        own = self._by_sender.get(customer.email)
+        return bool(own) and self._cache is not None and self._cache.get(own[0].meta.ref, f"contact:{customer.email}") is not None
+
+    def contact_reads(self, customer: Address) -> list[ThreadedMessage]:
+        """The messages `contact` reads for *customer*."""
+        return self._by_sender.get(customer.email, [])[:CONTACT_MESSAGES]
+
+    def text(self, message: ThreadedMessage) -> MessageText | None:
+        """See `TextReader.text`."""
+        ref = message.meta.ref
+        if not self.known(message):
             raw = self._raw(message)
             result = None
             if raw is not None:
