@@ -444,7 +444,11 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     prefetch = getattr(source, "prefetch_bodies", None)
     threaded, bodies = _classify(items, identity, problems, prefetch, cache)
     conversations = thread_messages(threaded, window_days=settings.threading.window_days)
-    gc.freeze()  # the threaded messages too, for the verdicts' many small objects
+    # The threaded messages too, for the verdicts' many small objects; first the garbage
+    # classification left (the stdlib mail parser leaves reference cycles), which
+    # frozen would stay until the scan ends.
+    gc.collect()
+    gc.freeze()
 
     text_problems = 0
 

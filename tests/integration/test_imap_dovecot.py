@@ -383,3 +383,31 @@ def test_unchanged_rerun_reuses_the_kept_result_and_redecides_only_for_another_d
             typ, data = client.uid("SEARCH", None, "HEADER", "Message-ID", "late-reply-2@lumencoffee.nl")
             client.uid("STORE", data[0].decode(), "+FLAGS", "(\\Deleted)")
             client.expunge()
+
+
+def test_first_run_fetches_the_bodies_it_reads_in_batches_and_little_else(config_file, tmp_path, monkeypatch, local_verdicts):
+    from ghostscan.classify import text_reader
+
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    batches: dict[str, list[set]] = {"classify": [], "verdicts": []}
+    read: set = set()
+    real_prefetch, real_raw = ImapSource.prefetch_bodies, text_reader.MailTexts._raw
+
+    def prefetch(self, refs):
+        batches["verdicts" if read else "classify"].append(set(refs))
+        return real_prefetch(self, refs)
+
+    def raw(self, message):
+        read.add(message.meta.ref)
+        return real_raw(self, message)
+
+    monkeypatch.setattr(ImapSource, "prefetch_bodies", prefetch)
+    monkeypatch.setattr(text_reader.MailTexts, "_raw", raw)
+    with open_store(tmp_path / "prefetch.sqlite") as store:
+        source, got = _scan(settings, "anna", store)
+    assert got == local_verdicts
+    # Every text the verdicts read came with a batch (no FETCH per message), and the
+    # batches held hardly anything nobody read.
+    fetched = set().union(*batches["verdicts"])
+    assert read and read <= fetched | set().union(*batches["classify"])
+    assert len(fetched - read) <= len(read) // 4
