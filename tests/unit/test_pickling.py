@@ -30,3 +30,20 @@ def test_a_conversation_survives_pickling_whole():
     assert back == conv
     assert back.messages[0].meta.extra == {"auto-submitted": "no"}
     assert back.messages[0].kind is MessageKind.BOUNCE and back.messages[0].linked_by == "bounce"
+
+
+def test_a_kept_scan_result_comes_back_whole_from_its_chunks(monkeypatch):
+    from pathlib import Path
+
+    from ghostscan import pipeline
+    from ghostscan.settings import Settings
+
+    result = pipeline.scan_path(Path(__file__).resolve().parents[2] / "samples" / "mailbox", Settings(), now=datetime(2026, 11, 20, 23, 59, tzinfo=timezone.utc))
+    contacts = tuple(m for d in result.decisions for m in d.conversation.messages if m.direction is Direction.INBOUND)
+    snapshot = pipeline._Snapshot(datetime(2026, 11, 20).date(), result.decisions, result.problems, result.identity, tuple(result.folders), result.stats.messages, contacts)
+    monkeypatch.setattr(pipeline, "_CHUNK", 3)  # several chunks even for the small sample mailbox
+
+    back = pipeline._load(pipeline._dump(snapshot))
+
+    assert len(result.decisions) > 3 and len(contacts) > 3
+    assert back == snapshot
