@@ -7,27 +7,31 @@ is set aside as a `Problem` with its folder, key and Message-ID, and the scan go
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import logging
+import pickle
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
 
 from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.registry import classify_bytes, classify_message
-from ghostscan.classify.results import classification_from_json, classification_to_json, rules_version
+from ghostscan.classify.results import classification_from_json, classification_to_json, code_version, rules_version
 from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Address, Identity, Role
 from ghostscan.parse.headers import MessageMeta, parse_headers
 from ghostscan.settings import Settings
-from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage, Source
+from ghostscan.sources.base import Folder, FolderRole, MessageRef, Source
 from ghostscan.threads import thread_messages
 from ghostscan.threads.model import Conversation, Direction, ThreadedMessage
 from ghostscan.verdicts.business_days import BusinessCalendar
 from ghostscan.verdicts.decide import DecideOptions, decide_verdict, subject_names_offer
-from ghostscan.verdicts.model import Decision
+from ghostscan.verdicts.model import Decision, Verdict
 
 if TYPE_CHECKING:
     from ghostscan.actions.rescue import CheckMode, Rescuer, SpamCheck
@@ -131,9 +135,22 @@ def learn_identity(settings: Settings, metas: Iterable[MessageMeta]) -> Identity
     return Identity.build(addresses, settings.identity.domains)
 
 
-def _read(source: Source, settings: Settings, progress: Progress, problems: list[Problem]) -> tuple[list[Folder], list[tuple[RawMessage, MessageMeta]]]:
-    folders = [f for f in source.folders() if f.role not in settings.folders.skip]
-    items: list[tuple[RawMessage, MessageMeta]] = []
+class _Held:
+    """A read message as the later stages need it: where it lives and how to load its body.
+
+    The header block is dropped once parsed: kept for 100,000 messages until the scan
+    ends, header bytes alone would take a few hundred MB.
+    """
+
+    __slots__ = ("ref", "load")
+
+    def __init__(self, ref: MessageRef, load: Callable[[], bytes]):
+        self.ref = ref
+        self.load = load
+
+
+def _read(folders: list[Folder], source: Source, progress: Progress, problems: list[Problem]) -> list[tuple[_Held, MessageMeta]]:
+    items: list[tuple[_Held, MessageMeta]] = []
     for index, folder in enumerate(folders):
         progress.folder(folder, index, len(folders))
         batch = 0
@@ -159,10 +176,10 @@ def _read(source: Source, settings: Settings, progress: Progress, problems: list
                 problems.append(Problem(str(raw.ref), None, f"unreadable headers: {exc}"))
                 log.info("skipped %s: unreadable headers: %s", raw.ref, exc)
                 continue
-            items.append((raw, meta))
+            items.append((_Held(raw.ref, raw.loader), meta))
         progress.advance(batch)
     progress.done()
-    return folders, items
+    return items
 
 
 def _defer() -> bytes:
@@ -180,7 +197,7 @@ class ResultCache(Protocol):
 
 
 def _classify(
-    items: list[tuple[RawMessage, MessageMeta]],
+    items: list[tuple[_Held, MessageMeta]],
     identity: Identity,
     problems: list[Problem],
     prefetch: Callable[[list[MessageRef]], object] | None = None,
@@ -194,9 +211,9 @@ def _classify(
     """
     threaded: list[ThreadedMessage] = []
     bodies = 0
-    deferred: list[tuple[RawMessage, MessageMeta]] = []
+    deferred: list[tuple[_Held, MessageMeta]] = []
 
-    def classify_one(raw: RawMessage, meta: MessageMeta, loader: Callable[[], bytes]) -> None:
+    def classify_one(raw: _Held, meta: MessageMeta, loader: Callable[[], bytes]) -> None:
         nonlocal bodies
         try:
             decision = classify_message(meta, loader)
@@ -230,31 +247,207 @@ def _classify(
     return threaded, bodies
 
 
-def _likely_reads(conversations: Iterable[Conversation], *, track_all: bool) -> list[MessageRef]:
-    """Messages whose text the verdicts will most likely read.
+def _names_deal(text: MessageText | None) -> bool:
+    return text is not None and (text.has("offer") or text.has("order_confirmed"))
 
-    Each conversation's last customer reply (is it a no?) and automatic replies (return
-    dates); where our message is the last human word, every human message (a firm order?
-    the customer's phone number?); and - when only offers are tracked - our first messages
-    if no subject says "offer".
+
+def _prefetch_reads(
+    conversations: Iterable[Conversation],
+    texts: MailTexts,
+    options: DecideOptions,
+    prefetch: Callable[[list[MessageRef]], object],
+) -> None:
+    """Fetch, in batches, the bodies the verdicts will read whose readings are not kept.
+
+    A dry run of the verdicts finds them (`ReadPlanner`: it loads nothing). When only
+    offers are tracked, our first messages are fetched and read first where no subject
+    says "offer", so the dry run knows which conversations are tracked. Where an
+    automatic reply's return date is unknown, the conversation may turn out silent,
+    which reads every human message (a firm order?) and the customer's contact details.
+    A body the dry run could not foresee is fetched alone when it is read.
     """
-    refs = []
+    from ghostscan.classify.text_reader import ReadPlanner
+    from ghostscan.verdicts import decide
+
+    conversations = list(conversations)
+    fetched: set[object] = set()
+    if not options.track_all:
+        # Our first three messages, one at a time: most first messages are the offer.
+        waiting = []
+        for conv in conversations:
+            ours = [m for m in conv.messages if m.direction is not Direction.INBOUND]
+            if ours and not any(subject_names_offer(m.meta.subject) for m in ours) and decide.customer_of(conv, options.identity):
+                waiting.append(ours[:3])
+        for k in range(3):
+            refs = [ours[k].meta.ref for ours in waiting if len(ours) > k and not texts.known(ours[k])]
+            if refs:
+                prefetch(refs)
+                fetched.update(refs)
+            waiting = [ours for ours in waiting if len(ours) > k + 1 and not _names_deal(texts.text(ours[k]))]
+    planner = ReadPlanner(texts, read=lambda m: m.meta.ref in fetched)
+    dry = dataclasses.replace(options, texts=planner)
     for conv in conversations:
-        ours = [m for m in conv.messages if m.direction is not Direction.INBOUND]
-        if not ours:
-            continue
-        if not track_all and not any(subject_names_offer(m.meta.subject) for m in ours):
-            refs.extend(m.meta.ref for m in ours[:3])
-        human = [m for m in conv.messages if m.kind is MessageKind.HUMAN]
-        if human and human[-1].direction is not Direction.INBOUND:
-            refs.extend(m.meta.ref for m in human)
-        elif human:
-            refs.append(human[-1].meta.ref)
-        refs.extend(m.meta.ref for m in conv.messages if m.kind is MessageKind.AUTO_REPLY)
-    return refs
+        planner.unknown_auto_reply = False
+        decision = decide.decide_verdict(conv, dry)
+        if decision is not None and planner.unknown_auto_reply:
+            for m in conv.messages:
+                if m.kind is MessageKind.HUMAN:
+                    planner.text(m)
+            if decision.customer is not None:
+                planner.plan_contact(decision.customer)
+    if planner.refs:
+        prefetch(planner.refs)  # type: ignore[arg-type]
 
 
-def scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None = None) -> ScanResult:
+class Snapshots(Protocol):
+    """Keeps the last scan result of a mailbox (the IMAP store, see `StoredSnapshots`)."""
+
+    def key(self, folders: Iterable[Folder], extra: str, progress: Progress | None = None) -> str: ...
+
+    def load(self, key: str) -> bytes | None: ...
+
+    def save(self, key: str, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a re-run of an unchanged mailbox reuses instead of reading it again.
+
+    Attributes:
+        day: the local day silence was measured at; the decisions hold for that day.
+        decisions, problems, identity, folders: as in `ScanResult`.
+        messages: messages read.
+        contact_messages: the customers' own newest messages, where `MailTexts.contact`
+            looks for phone numbers when a conversation turns silent on a later day.
+    """
+
+    day: date
+    decisions: tuple[Decision, ...]
+    problems: tuple[Problem, ...]
+    identity: Identity
+    folders: tuple[Folder, ...]
+    messages: int
+    contact_messages: tuple[ThreadedMessage, ...]
+    redone: bool = field(default=False, compare=False)
+    """Decided again in this run (for another day), so worth keeping."""
+
+
+# Verdicts that do not depend on the day: nothing is pending, no silence is counted.
+_SETTLED = frozenset({Verdict.ANSWERED, Verdict.DECLINED})
+
+
+_CHUNK = 2000
+"""Decisions pickled together: pickle remembers every object it wrote until the end of a
+dump, which for a whole mailbox at once took some 200 MB at 100,000 messages."""
+
+
+def _dump(snapshot: _Snapshot) -> bytes:
+    """*snapshot* as compressed, length-prefixed pickles of a few thousand decisions each."""
+    # Compressed: the conversations' headers repeat a lot (a fifth of the size), and a
+    # store is meant to stay small.
+    packer = zlib.compressobj(1)
+    out: list[bytes] = []
+
+    def put(obj: object) -> None:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        out.append(packer.compress(len(data).to_bytes(8, "big")))
+        out.append(packer.compress(data))
+
+    put(dataclasses.replace(snapshot, decisions=(), contact_messages=()))
+    for items in (snapshot.decisions, snapshot.contact_messages):
+        put(len(items))
+        for start in range(0, len(items), _CHUNK):
+            put(items[start : start + _CHUNK])
+    out.append(packer.flush())
+    return b"".join(out)
+
+
+def _load(data: bytes) -> _Snapshot:
+    """The snapshot `_dump` wrote.
+
+    Raises:
+        Exception: the data is not such a snapshot (another ghostscan wrote it).
+    """
+    raw = memoryview(zlib.decompress(data))
+    at = 0
+
+    def take() -> Any:
+        nonlocal at
+        size = int.from_bytes(raw[at : at + 8], "big")
+        value = pickle.loads(raw[at + 8 : at + 8 + size])
+        at += 8 + size
+        return value
+
+    head = take()
+    if not isinstance(head, _Snapshot):
+        raise TypeError("not a snapshot")
+    parts: list[tuple[Any, ...]] = []
+    for _ in range(2):
+        count, items = take(), []
+        while len(items) < count:
+            items.extend(take())
+        parts.append(tuple(items))
+    return dataclasses.replace(head, decisions=parts[0], contact_messages=parts[1])
+
+
+def _snapshot_basis(settings: Settings) -> str:
+    """Everything besides the mailbox and the day that a scan result depends on."""
+    return f"{code_version()}|{rules_version(settings.nlp)}|{settings!r}"
+
+
+def _decide_options(settings: Settings, identity: Identity, now: datetime, texts: MailTexts) -> DecideOptions:
+    return DecideOptions(
+        now=now,
+        silent_after=settings.silence.business_days,
+        calendar=_calendar(settings),
+        identity=identity,
+        language=settings.language,
+        track_all=settings.track == "all",
+        max_follow_ups=settings.advice.max_follow_ups,
+        cold_after=settings.advice.cold_after,
+        texts=texts,
+    )
+
+
+def _calendar(settings: Settings) -> BusinessCalendar:
+    return BusinessCalendar(settings.silence.country, settings.silence.subdivision, settings.silence.timezone)
+
+
+class _SourceLoaders:
+    """Message ref → body loader, asked of the source only for the few bodies needed."""
+
+    def __init__(self, source: Source):
+        self._loader = getattr(source, "loader", None)
+
+    def get(self, ref: MessageRef) -> Callable[[], bytes] | None:
+        return self._loader(ref) if self._loader else None
+
+
+def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cache: ResultCache | None, problems: list[Problem]) -> _Snapshot | None:
+    """The kept snapshot, its decisions re-made for *now*'s day where they depend on it."""
+    try:
+        snapshot = _load(data)
+    except Exception:  # noqa: BLE001 - a snapshot of another ghostscan version: scan afresh
+        return None
+    day = _calendar(settings).local_date(now)
+    if day == snapshot.day:
+        return snapshot
+
+    def text_problem(message: ThreadedMessage, reason: str) -> None:
+        problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
+
+    # Another day: silence, follow-up advice and return dates move on; texts and contacts
+    # come from the store, and a body is fetched only for a text never read before.
+    texts = MailTexts(snapshot.contact_messages, _SourceLoaders(source), nlp=settings.nlp, region=settings.advice.region, on_problem=text_problem, cache=cache)  # type: ignore[arg-type]
+    options = _decide_options(settings, snapshot.identity, now, texts)
+    redone = (d if d.verdict in _SETTLED else decide_verdict(d.conversation, options) for d in snapshot.decisions)
+    decisions = tuple(d for d in redone if d is not None)
+    if cache:
+        cache.flush()
+    return _Snapshot(day, decisions, snapshot.problems, snapshot.identity, snapshot.folders, snapshot.messages, snapshot.contact_messages, redone=True)
+
+
+def scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None = None, snapshots: Snapshots | None = None) -> ScanResult:
     """Read *source* and decide a verdict for every outbound conversation.
 
     Args:
@@ -262,6 +455,9 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         settings: validated settings (identity, silence threshold, folders, threading).
         now: the moment silence is measured at (the CLI passes the clock or ``--as-of``).
         progress: receives per-folder progress; nothing is shown when None.
+        snapshots: where the last result is kept; when the mailbox, the settings and the
+            code are as they were, it is reused and only what depends on the day is
+            decided again.
 
     Returns:
         The decisions, the skipped messages and counts.
@@ -269,20 +465,52 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
     Raises:
         SourceError: the mailbox as a whole cannot be read.
     """
+    try:
+        return _scan(source, settings, now=now, progress=progress, snapshots=snapshots)
+    finally:
+        gc.unfreeze()
+
+
+def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None, snapshots: Snapshots | None) -> ScanResult:
     started = time.perf_counter()
     progress = progress or NoProgress()
     problems: list[Problem] = []
-    folders, items = _read(source, settings, progress, problems)
+    folders = [f for f in source.folders() if f.role not in settings.folders.skip]
+    results = getattr(source, "results", None)
+    cache: ResultCache | None = results(rules_version(settings.nlp)) if results else None
+    snapshot_key = snapshots.key(folders, _snapshot_basis(settings), progress) if snapshots is not None else None
+    kept = snapshots.load(snapshot_key) if snapshots is not None and snapshot_key is not None else None
+    if kept is not None:
+        replay_problems: list[Problem] = []
+        snapshot = _replay(kept, source, settings, now, cache, replay_problems)
+        if snapshot is not None:
+            progress.done()
+            if snapshots is not None and snapshot_key is not None and snapshot.redone and not replay_problems:
+                snapshots.save(snapshot_key, _dump(snapshot))
+            stats = ScanStats(len(snapshot.folders), snapshot.messages, 0, len(snapshot.decisions), time.perf_counter() - started)
+            return ScanResult(snapshot.decisions, snapshot.problems + tuple(replay_problems), snapshot.identity, snapshot.folders, now, source.location, stats)
+    items = _read(folders, source, progress, problems)
+    # The parsed mailbox lives until the scan ends. Left to the cyclic collector, every
+    # full collection walks all of it again (about 0.3 s per million objects, several
+    # times a scan at 100,000 messages); frozen, it is left alone (`scan` unfreezes it).
+    gc.freeze()
     identity = learn_identity(settings, (meta for _, meta in items))
     if not identity.addresses:
         log.warning("no own address known: set identity.addresses in the config, or scan a mailbox with a Sent folder")
     prefetch = getattr(source, "prefetch_bodies", None)
-    results = getattr(source, "results", None)
-    cache: ResultCache | None = results(rules_version(settings.nlp)) if results else None
     threaded, bodies = _classify(items, identity, problems, prefetch, cache)
     conversations = thread_messages(threaded, window_days=settings.threading.window_days)
+    # The threaded messages too, for the verdicts' many small objects; first the garbage
+    # classification left (the stdlib mail parser leaves reference cycles), which
+    # frozen would stay until the scan ends.
+    gc.collect()
+    gc.freeze()
+
+    text_problems = 0
 
     def text_problem(message: ThreadedMessage, reason: str) -> None:
+        nonlocal text_problems
+        text_problems += 1
         problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
         log.info("%s (%s): %s", message.meta.ref, message.meta.message_id, reason)
 
@@ -295,26 +523,16 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         cache=cache,
         # Asked for only when a first body is really needed: an unchanged re-run, whose
         # readings are all kept, fetches nothing.
-        prefetch=(
-            (lambda: prefetch([r for r in _likely_reads(conversations, track_all=settings.track == "all") if cache is None or cache.get(r, "text") is None]))
-            if prefetch
-            else None
-        ),
+        prefetch=(lambda: _prefetch_reads(conversations, texts, options, prefetch)) if prefetch else None,
     )
-    options = DecideOptions(
-        now=now,
-        silent_after=settings.silence.business_days,
-        calendar=BusinessCalendar(settings.silence.country, settings.silence.subdivision, settings.silence.timezone),
-        identity=identity,
-        language=settings.language,
-        track_all=settings.track == "all",
-        max_follow_ups=settings.advice.max_follow_ups,
-        cold_after=settings.advice.cold_after,
-        texts=texts,
-    )
+    options = _decide_options(settings, identity, now, texts)
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
     if cache:
         cache.flush()
+    if snapshots is not None and snapshot_key is not None and not text_problems:
+        # A text that could not be read (a dropped connection) is not kept as an answer.
+        snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), len(items), texts.contact_sources())
+        snapshots.save(snapshot_key, _dump(snapshot))
     stats = ScanStats(
         folders=len(folders),
         messages=len(items),
@@ -399,16 +617,28 @@ def scan_account(
         NetworkError: the server cannot be reached or keeps dropping the connection.
         StoreError: the store is locked, corrupt or from a newer ghostscan.
     """
-    import dataclasses
-
     from ghostscan.sources.imap import ImapSource
     from ghostscan.store.db import open_store
+    from ghostscan.store.snapshots import StoredSnapshots
 
     account = settings.account(name)
     with open_store(store_path) as store:
         source = ImapSource(account, store, env)
+
+        def sync(folder: Folder) -> None:
+            # keep_parsed: when the kept decisions cannot be reused, the scan takes what
+            # was fetched now from memory instead of reading it back from the store.
+            source.sync(folder, keep_parsed=True)
+            source.synced.add(folder.name)
+
         try:
-            return scan(source, dataclasses.replace(settings, folders=account.folders), now=now, progress=progress)
+            return scan(
+                source,
+                dataclasses.replace(settings, folders=account.folders),
+                now=now,
+                progress=progress,
+                snapshots=StoredSnapshots(store, name, sync),
+            )
         finally:
             source.close()
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Callable, Protocol
 
 from ghostscan.parse.headers import MessageMeta
+from ghostscan.pickling import by_fields
 
 
 class MessageKind(StrEnum):
@@ -32,7 +33,8 @@ class MessageKind(StrEnum):
     """Written by a person."""
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Why a rule fired.
 
@@ -49,7 +51,8 @@ class Evidence:
         return f"{self.rule}: {self.detail}"
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class ReturnedMessage:
     """What a bounce (or an auto-reply) tells about the message it answers.
 
@@ -64,7 +67,8 @@ class ReturnedMessage:
     subject: str | None = None
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class Classification:
     """The classifier's decision for one message.
 
@@ -136,7 +140,8 @@ class Rule(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class MessageText:
     """What the language layer read in one message's new text (quotes and signature removed).
 
@@ -165,7 +170,8 @@ class MessageText:
         return ""
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class CustomerContact:
     """The customer's other channels, as far as their own mail tells.
 

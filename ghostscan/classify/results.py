@@ -42,6 +42,20 @@ def rules_version(nlp: NlpSettings = NlpSettings()) -> str:
     return digest.hexdigest()[:16]
 
 
+def code_version() -> str:
+    """A digest of ghostscan's version and every source and pattern file of the package.
+
+    Kept results of whole scans (see `ghostscan.store.snapshots`) count only under it:
+    any change to threading, verdicts or advice, not only to the rules, decides afresh.
+    """
+    digest = hashlib.sha1(__version__.encode())
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".jsonl") and path.is_file():
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _evidence(items: Any) -> tuple[Evidence, ...]:
     return tuple(Evidence(rule, detail) for rule, detail in items)
 

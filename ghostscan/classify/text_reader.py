@@ -33,9 +33,9 @@ def attachment_names(msg: Message) -> tuple[str, ...]:
 
 def message_body(raw: bytes) -> str:
     """The readable text of a raw message (HTML converted, size-capped); never raises."""
-    from ghostscan.parse.body import body_text, parse_message
+    from ghostscan.parse.body import body_text, parse_text_message
 
-    return body_text(parse_message(raw))
+    return body_text(parse_text_message(raw))
 
 
 def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: NlpSettings = NlpSettings()) -> MessageText:
@@ -47,15 +47,23 @@ def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: 
         sent: the message's date (return dates like "Monday" are relative to it).
         nlp: model and extra pattern files.
     """
-    from ghostscan.classify.language import analyze_text
-    from ghostscan.parse.body import body_text, parse_message
+    from ghostscan.parse.body import body_text, parse_text_message
 
-    msg = parse_message(raw)  # once: body text and attachment names both come from it
+    msg = parse_text_message(raw)  # once: body text and attachment names both come from it
+    return analyze_body(body_text(msg), attachment_names(msg), direction=direction, sent=sent, nlp=nlp)
+
+
+def analyze_body(
+    body: str, attachments: Sequence[str], *, direction: str, sent: datetime | None = None, nlp: NlpSettings = NlpSettings()
+) -> MessageText:
+    """`read_text` for a body already decoded (see `ghostscan.parse.body.body_text`)."""
+    from ghostscan.classify.language import analyze_text
+
     analysis = analyze_text(
-        body_text(msg),
+        body,
         direction=direction,
         sent=sent,
-        attachments=attachment_names(msg),
+        attachments=attachments,
         extra_patterns=tuple(Path(p) for p in nlp.patterns),
         model=nlp.model,
     )
@@ -73,6 +81,52 @@ def read_contact(bodies: Sequence[str], customer: Address, *, region: str) -> Cu
 
     found = extract_contact(bodies, customer, region=region)
     return CustomerContact(found.name, found.company, tuple(found.phones), found.linkedin_url)
+
+
+class ReadPlanner:
+    """A `TextReader` for a dry run of the verdicts: it loads nothing, notes what would be.
+
+    It answers with the readings `MailTexts` already has (this run's, or kept in the
+    store), and with "no text" otherwise, noting the message. A dry run of the verdicts
+    with it lists the bodies the real run will read, to fetch them in a few batches.
+
+    Args:
+        texts: the real reader.
+        read: which unknown messages to read for real after all (their bodies are
+            fetched already); the others are only noted.
+    """
+
+    def __init__(self, texts: MailTexts, read: Callable[[ThreadedMessage], bool] | None = None):
+        self._texts = texts
+        self._read = read
+        self.refs: list[object] = []
+        self.unknown_auto_reply = False
+        """An automatic reply's text was unknown: its return date may lead anywhere."""
+
+    def text(self, message: ThreadedMessage) -> MessageText | None:
+        """See `TextReader.text`."""
+        if self._texts.known(message):
+            return self._texts.text(message)
+        if self._read is not None and self._read(message):
+            return self._texts.text(message)
+        self.refs.append(message.meta.ref)
+        if message.kind is MessageKind.AUTO_REPLY:
+            self.unknown_auto_reply = True
+        return None
+
+    def contact(self, customer: Address) -> CustomerContact:
+        """See `TextReader.contact`."""
+        self.plan_contact(customer)
+        return CustomerContact()
+
+    def plan_contact(self, customer: Address) -> None:
+        """Note the bodies `MailTexts.contact` would read for *customer*."""
+        if not self._texts.contact_known(customer):
+            self.refs.extend(m.meta.ref for m in self._texts.contact_reads(customer))
+
+
+def _newest_first(m: ThreadedMessage) -> float:
+    return -m.meta.date.timestamp() if m.meta.date else 0.0
 
 
 class MailTexts:
@@ -114,7 +168,16 @@ class MailTexts:
         for m in messages:
             if m.direction is Direction.INBOUND and m.kind is MessageKind.HUMAN and m.meta.sender:
                 self._by_sender.setdefault(m.meta.sender.email, []).append(m)
+        # The messages `contact` reads: each sender's newest few.
+        self._contact_sources: set[object] = set()
+        for own in self._by_sender.values():
+            own.sort(key=_newest_first)
+            self._contact_sources.update(m.meta.ref for m in own[:CONTACT_MESSAGES])
         self.bodies_read = 0
+
+    def contact_sources(self) -> tuple[ThreadedMessage, ...]:
+        """The messages `contact` may read: each sender's newest few of their own."""
+        return tuple(m for own in self._by_sender.values() for m in own[:CONTACT_MESSAGES])
 
     def _raw(self, message: ThreadedMessage) -> bytes | None:
         loader = self._loaders.get(message.meta.ref)
@@ -131,20 +194,37 @@ class MailTexts:
         self.bodies_read += 1
         return raw
 
-    def text(self, message: ThreadedMessage) -> MessageText | None:
-        """See `TextReader.text`."""
+    def known(self, message: ThreadedMessage) -> bool:
+        """Whether the text of *message* is read already (this run, or kept in the store)."""
         ref = message.meta.ref
         if ref not in self._texts and self._cache is not None:
             kept = self._cache.get(ref, "text")
             if kept is not None:
                 self._texts[ref] = text_from_json(kept)
-        if ref not in self._texts:
+        return ref in self._texts
+
+    def contact_known(self, customer: Address) -> bool:
+        """Whether the contact details of *customer* are read already (or kept in the store)."""
+        if customer.email in self._contacts:
+            return True
+        own = self._by_sender.get(customer.email)
+        return bool(own) and self._cache is not None and self._cache.get(own[0].meta.ref, f"contact:{customer.email}") is not None
+
+    def contact_reads(self, customer: Address) -> list[ThreadedMessage]:
+        """The messages `contact` reads for *customer*."""
+        return self._by_sender.get(customer.email, [])[:CONTACT_MESSAGES]
+
+    def text(self, message: ThreadedMessage) -> MessageText | None:
+        """See `TextReader.text`."""
+        ref = message.meta.ref
+        if not self.known(message):
             raw = self._raw(message)
             result = None
             if raw is not None:
                 direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
                 try:
-                    result = read_text(raw, direction=direction, sent=message.meta.date, nlp=self._nlp)
+                    body, attachments = self._parse(message, raw)
+                    result = analyze_body(body, attachments, direction=direction, sent=message.meta.date, nlp=self._nlp)
                 except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
                     self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
                 else:
@@ -152,6 +232,20 @@ class MailTexts:
                         self._cache.put(ref, "text", text_to_json(result))
             self._texts[ref] = result
         return self._texts[ref]
+
+    def _parse(self, message: ThreadedMessage, raw: bytes) -> tuple[str, tuple[str, ...]]:
+        """Body text and attachment names of *raw*, parsed once.
+
+        The text of a customer's own message is kept for `contact`, which may search it
+        later; nothing else is kept.
+        """
+        from ghostscan.parse.body import body_text, parse_text_message
+
+        msg = parse_text_message(raw)
+        body = body_text(msg)
+        if message.meta.ref in self._contact_sources:
+            self._bodies[message.meta.ref] = body
+        return body, attachment_names(msg)
 
     def _body(self, message: ThreadedMessage) -> str | None:
         ref = message.meta.ref
@@ -163,7 +257,7 @@ class MailTexts:
     def contact(self, customer: Address) -> CustomerContact:
         """See `TextReader.contact`: the customer's newest own messages, anywhere in the mailbox."""
         if customer.email not in self._contacts:
-            own = sorted(self._by_sender.get(customer.email, ()), key=lambda m: m.meta.date.timestamp() if m.meta.date else 0, reverse=True)
+            own = self._by_sender.get(customer.email, [])
             # Kept under the customer's newest message: a new mail from them reads afresh.
             key = own[0].meta.ref if own else None
             kept = self._cache.get(key, f"contact:{customer.email}") if self._cache is not None and key else None

@@ -14,6 +14,8 @@ from email.utils import getaddresses
 from enum import StrEnum
 from typing import Iterable
 
+from ghostscan.pickling import by_fields
+
 # Mailbox providers where a domain says nothing about the company: two addresses there
 # are two different people. German providers first, as most users write German.
 FREEMAIL_DOMAINS = frozenset(
@@ -29,7 +31,8 @@ FREEMAIL_DOMAINS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class Address:
     """One mailbox address.
 

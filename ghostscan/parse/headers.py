@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
 
 from ghostscan.parse.addresses import Address, parse_address_values, parse_addresses
+from ghostscan.pickling import by_fields
 from ghostscan.sources.base import FolderRole, MessageRef
 
 # Header fields kept verbatim in `MessageMeta.extra` (names lower-cased). The classifier's
@@ -79,7 +80,8 @@ _PLAIN_DATE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class MessageMeta:
     """What ghostscan knows about one message from its headers.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -53,6 +54,16 @@ def _verdict(row: ReportRow) -> Text:
     return text
 
 
+LARGE_TABLE = 500
+"""Rows from which the table is drawn as `PlainTable`: rich measures and wraps every cell,
+some 0.7 ms a row, which a mailbox with 16,000 conversations waits 11 s for."""
+
+
+def _urgent_first(rows: tuple[ReportRow, ...]) -> list[ReportRow]:
+    order = {v: i for i, v in enumerate(URGENCY)}
+    return sorted(rows, key=lambda r: (order[r.verdict], r.last_outbound or r.first_outbound or r.conversation))
+
+
 class AuditTable:
     """The conversations, most urgent first, one row each."""
 
@@ -60,6 +71,9 @@ class AuditTable:
         self.report = report
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if len(self.report.rows) >= LARGE_TABLE:
+            yield PlainTable(self.report)
+            return
         table = Table(title=f"ghostscan audit of {self.report.source}", title_justify="left", expand=False)
         table.add_column("Verdict", no_wrap=True)
         table.add_column("Customer")
@@ -68,9 +82,7 @@ class AuditTable:
         table.add_column("Silent", justify="right", no_wrap=True)
         table.add_column("FU", justify="right", no_wrap=True)
         table.add_column("Why")
-        order = {v: i for i, v in enumerate(URGENCY)}
-        rows = sorted(self.report.rows, key=lambda r: (order[r.verdict], r.last_outbound or r.first_outbound or r.conversation))
-        for r in rows:
+        for r in _urgent_first(self.report.rows):
             table.add_row(
                 _verdict(r),
                 _customer(r),
@@ -81,6 +93,79 @@ class AuditTable:
                 Text(r.why),
             )
         yield table
+
+
+def _fit(text: str, width: int) -> str:
+    """*text* on one line, cut to *width* with an ellipsis, padded to *width*."""
+    text = " ".join(text.split())
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return text.ljust(width)
+
+
+class PlainTable:
+    """The audit table for many rows: one line per conversation, fixed-width columns.
+
+    The same columns as the rich table, without its box and per-cell wrapping: a
+    cell's extra lines (company, firm order, return date) follow its first line after
+    a "·", and a cell too long for its column is cut with "…". Only the verdict is
+    coloured.
+    """
+
+    HEADERS = ("Verdict", "Customer", "Subject", "Last sent", "Silent", "FU", "Why")
+    MAX_WIDTHS = (24, 36, 44, 10, 7, 3)
+
+    def __init__(self, report: Report):
+        self.report = report
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rows = [
+            (
+                " · ".join(_verdict(r).plain.split("\n")),
+                " · ".join(_customer(r).plain.split("\n")),
+                r.subject,
+                r.last_outbound.isoformat() if r.last_outbound else "",
+                "" if r.business_days_silent is None else f"{r.business_days_silent} bd",
+                str(r.follow_ups),
+                r.why,
+                r.verdict,
+            )
+            for r in _urgent_first(self.report.rows)
+        ]
+        widths = [
+            min(cap, max(len(self.HEADERS[i]), *(len(row[i]) for row in rows)))
+            for i, cap in enumerate(self.MAX_WIDTHS)
+        ]
+        # On a narrow console, customer and subject give way first, down to 12 each,
+        # so that the reason keeps at least 24 characters.
+        over = sum(widths) + 2 * len(widths) + 24 - options.max_width
+        for i in (2, 1):
+            give = max(0, min(over, widths[i] - 12))
+            widths[i] -= give
+            over -= give
+        why_width = max(24, options.max_width - sum(widths) - 2 * len(widths))
+        right = (False, False, False, False, True, True)
+
+        def line(cells: tuple[str, ...]) -> str:
+            out = [
+                _fit(cell, width).rstrip().rjust(width) if right[i] else _fit(cell, width)
+                for i, (cell, width) in enumerate(zip(cells, widths))
+            ]
+            return "  ".join([*out, _fit(cells[6], why_width).rstrip()])
+
+        # Segments, not Text: a Text of 16,000 lines is split and wrapped again by rich.
+        newline = Segment.line()
+        styles = {v: console.get_style(style) for v, style in VERDICT_STYLE.items()}
+        yield Segment(f"ghostscan audit of {self.report.source}")
+        yield newline
+        yield Segment(line(self.HEADERS), console.get_style("bold"))
+        yield newline
+        cut = widths[0]
+        for row in rows:
+            text = line(row[:7])
+            yield Segment(text[:cut], styles[row[7]])
+            yield Segment(text[cut:])
+            yield newline
 
 
 class Summary:
@@ -173,4 +258,5 @@ class Explanation:
 def render_terminal(report: Report, console: Console, *, explain: bool = False) -> None:
     """Print the table (or the explanation) and the summary to *console*."""
     parts = [Explanation(report) if explain else AuditTable(report), AuditSummaryBlock(report), Summary(report)]
-    console.print(Group(*parts))
+    # A plain table fits its lines to the width itself; cropping measures every character.
+    console.print(Group(*parts), crop=explain or len(report.rows) < LARGE_TABLE)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 if TYPE_CHECKING:
     from ghostscan.parse.headers import MessageMeta
 
+from ghostscan.pickling import by_fields
+
 
 class FolderRole(StrEnum):
     """What a folder is for. Decides how its messages are read (ours, theirs, in Junk)."""
@@ -43,7 +45,8 @@ class Folder:
     role: FolderRole
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class MessageRef:
     """Where one message lives: enough to find it again and to name it in a report.
 

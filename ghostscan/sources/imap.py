@@ -512,6 +512,8 @@ class ImapSource:
         self._fresh: dict[str, dict[int, tuple[MessageMeta | None, sync_state.MetaRow]]] = {}
         self._only_fresh: set[str] = set()
         self.fetched_headers = 0
+        self.synced: set[str] = set()
+        """Folders already synced in this session: `messages` does not sync them again."""
 
     # -- Source protocol ----------------------------------------------------------------
 
@@ -548,7 +550,8 @@ class ImapSource:
         Raises:
             NetworkError: the connection failed for good; batches fetched so far are kept.
         """
-        self.sync(folder, keep_parsed=True)
+        if folder.name not in self.synced:
+            self.sync(folder, keep_parsed=True)
         gmail = self.session.has("X-GM-EXT-1")
         fresh = self._fresh.pop(folder.name, {})
         if folder.name in self._only_fresh:
@@ -704,6 +707,10 @@ class ImapSource:
             meta=meta,
             meta_version=META_VERSION,
         )
+
+    def loader(self, ref: MessageRef) -> Callable[[], bytes]:
+        """A function returning the body start of the cached message *ref* (store, else server)."""
+        return self._loader(ref.folder, int(ref.key))
 
     def results(self, version: str) -> StoredResults:
         """The store's cached classification results for this account under *version*."""

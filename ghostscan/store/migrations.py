@@ -159,11 +159,27 @@ def _add_message_meta(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE messages ADD COLUMN meta_version INTEGER")
 
 
+def _add_snapshots(conn: sqlite3.Connection) -> None:
+    # The last scan's decisions per account, under a key of everything they depend on
+    # besides the day (folder sync states, settings, code): a re-run of an unchanged
+    # mailbox reuses them instead of parsing, threading and deciding everything again.
+    conn.execute(
+        """
+        CREATE TABLE snapshots (
+            account TEXT PRIMARY KEY,
+            key TEXT NOT NULL,
+            data BLOB NOT NULL
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("create_folders_and_messages", _create_folders_and_messages),
     Migration("add_bodies", _add_bodies),
     Migration("add_results", _add_results),
     Migration("add_message_meta", _add_message_meta),
+    Migration("add_snapshots", _add_snapshots),
 )
 """Every migration ghostscan knows, in the order they are applied."""
 

@@ -15,7 +15,9 @@ Each message records how it was attached (`ThreadedMessage.linked_by`).
 
 from __future__ import annotations
 
-from typing import Sequence
+import gc
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 from ghostscan.threads.bounces import LINKED_BY as _BOUNCE
 from ghostscan.threads.bounces import bounce_links
@@ -82,6 +84,22 @@ class _Conversations:
         return list(members.values())
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic collector: threading makes many small objects and no cycles.
+
+    Left on, it runs full collections over the whole heap while the links are built,
+    and at 100,000 messages the heap holds millions of objects (the mailbox itself).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 60) -> list[Conversation]:
     """Group *messages* from all folders into conversations.
 
@@ -105,6 +123,11 @@ def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 6
         ``"in-reply-to"``, ``"x-gm-thrid"``, ``"thread-index"``, ``"bounce"`` or
         ``"subject+participants"``. The same input always gives the same result.
     """
+    with _without_cyclic_gc():
+        return _thread(messages, window_days)
+
+
+def _thread(messages: Sequence[ThreadedMessage], window_days: int) -> list[Conversation]:
     unique = collapse_duplicates(messages)
     metas = [m.meta for m in unique]
     headers = link_headers(metas)
@@ -113,7 +136,7 @@ def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 6
     convs = _Conversations(headers.component, order, list(headers.method))
 
     for kind, members in provider_groups(metas):
-        members = sorted(members, key=lambda i: order[i])
+        members = sorted(members, key=order.__getitem__)
         for a, b in zip(members, members[1:]):
             convs.merge(a, b, kind)
 
@@ -130,7 +153,7 @@ def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 6
 
     conversations: list[tuple[tuple, Conversation]] = []
     for members in convs.groups():
-        members.sort(key=lambda i: order[i])
+        members.sort(key=order.__getitem__)
         threaded = []
         for position, i in enumerate(members):
             label = _ROOT if position == 0 else (convs.labels[i] or "references")

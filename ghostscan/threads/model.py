@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from ghostscan.classify.base import Classification, MessageKind
 from ghostscan.parse.headers import MessageMeta
+from ghostscan.pickling import by_fields
 
 
 class Direction(StrEnum):
@@ -21,7 +22,8 @@ class Direction(StrEnum):
     """Written by anyone else (customer, their colleagues, machines)."""
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class ThreadedMessage:
     """One message inside a conversation.
 
@@ -48,7 +50,8 @@ class ThreadedMessage:
         return self.meta.date
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """Messages that belong together, from every folder, oldest first.
 

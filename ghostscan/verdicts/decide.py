@@ -98,6 +98,11 @@ def _customer(conv: Conversation, identity: Identity) -> Address | None:
     return None
 
 
+def customer_of(conv: Conversation, identity: Identity) -> Address | None:
+    """The customer of *conv*: the first external recipient of ours, else the first human replier."""
+    return _customer(conv, identity)
+
+
 def _bounce_hits_all(bounce: ThreadedMessage, ours: list[ThreadedMessage]) -> tuple[bool, str]:
     """Whether a bounce means the offer reached nobody it was addressed to.
 

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from ghostscan.classify.base import CustomerContact, Evidence, MessageText
 from ghostscan.parse.addresses import Address
+from ghostscan.pickling import by_fields
 from ghostscan.threads.model import Conversation, ThreadedMessage
 
 
@@ -31,7 +32,8 @@ class Verdict(StrEnum):
     """Nothing came back yet, but it is too early to call it silence."""
 
 
-@dataclass(frozen=True)
+@by_fields
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The verdict for one conversation, with everything a report shows about it.
 

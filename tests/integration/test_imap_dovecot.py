@@ -441,3 +441,81 @@ def test_bodies_stop_where_a_last_attachment_s_content_begins():
         assert attachment_names(short) == attachment_names(full), name
         assert message_body(kept[name]) == message_body(crlf), name
     assert attachment_names(parse_message(kept["big pdf"])) == ("Angebot_2026-117.pdf",)
+
+
+def test_unchanged_rerun_reuses_the_kept_result_and_redecides_only_for_another_day(server, config_file, tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    from ghostscan import pipeline
+    from ghostscan.pipeline import scan_account
+    from ghostscan.reports.json_report import write_json
+    from ghostscan.reports.model import build_report
+
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    env = Environment(environ=ENVIRON, now=lambda: AS_OF)
+    store = tmp_path / "snapshots.sqlite"
+
+    def report(when, path=store):
+        import io
+
+        out = io.StringIO()
+        write_json(build_report(scan_account("carla", settings, env=env, store_path=path, now=when)), out, explain=True)
+        return out.getvalue()
+
+    first = report(AS_OF)
+    # Unchanged: the same report, without reading a header or deciding a conversation.
+    decided = []
+    real_decide, real_read = pipeline.decide_verdict, pipeline._read
+    monkeypatch.setattr(pipeline, "decide_verdict", lambda c, o: decided.append(c.id) or real_decide(c, o))
+    monkeypatch.setattr(pipeline, "_read", lambda *a: pytest.fail("headers read again"))
+    assert report(AS_OF) == first
+    assert decided == []
+
+    # Two weeks later: silence is counted anew, as a fresh scan of that day counts it;
+    # answered and declined conversations are kept as they were.
+    later = AS_OF + timedelta(days=14)
+    redecided = report(later)
+    assert decided and len(decided) < len(json.loads(first)["conversations"])
+    monkeypatch.setattr(pipeline, "_read", real_read)
+    assert redecided == report(later, tmp_path / "fresh.sqlite")
+    assert redecided != first
+
+    # New mail: the kept result no longer counts.
+    server.append("carla", "INBOX", REPLY.replace(b"{n}", b"2").replace(b"{parent}", LUMEN.encode()))
+    try:
+        got = {c["id"]: c["verdict"] for c in json.loads(report(AS_OF))["conversations"]}
+        assert got[LUMEN] == "answered"
+    finally:
+        with server.session("carla") as client:
+            client.select("INBOX")
+            typ, data = client.uid("SEARCH", None, "HEADER", "Message-ID", "late-reply-2@lumencoffee.nl")
+            client.uid("STORE", data[0].decode(), "+FLAGS", "(\\Deleted)")
+            client.expunge()
+
+
+def test_first_run_fetches_the_bodies_it_reads_in_batches_and_little_else(config_file, tmp_path, monkeypatch, local_verdicts):
+    from ghostscan.classify import text_reader
+
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    batches: dict[str, list[set]] = {"classify": [], "verdicts": []}
+    read: set = set()
+    real_prefetch, real_raw = ImapSource.prefetch_bodies, text_reader.MailTexts._raw
+
+    def prefetch(self, refs):
+        batches["verdicts" if read else "classify"].append(set(refs))
+        return real_prefetch(self, refs)
+
+    def raw(self, message):
+        read.add(message.meta.ref)
+        return real_raw(self, message)
+
+    monkeypatch.setattr(ImapSource, "prefetch_bodies", prefetch)
+    monkeypatch.setattr(text_reader.MailTexts, "_raw", raw)
+    with open_store(tmp_path / "prefetch.sqlite") as store:
+        source, got = _scan(settings, "anna", store)
+    assert got == local_verdicts
+    # Every text the verdicts read came with a batch (no FETCH per message), and the
+    # batches held hardly anything nobody read.
+    fetched = set().union(*batches["verdicts"])
+    assert read and read <= fetched | set().union(*batches["classify"])
+    assert len(fetched - read) <= len(read) // 4

@@ -160,3 +160,77 @@ def test_junk_gives_text_not_exceptions(raw):
 
 def test_html_to_text_survives_broken_markup():
     assert "Text" in html_to_text("<p>Text<p><![CDATA[ <<<>>> <!DOCTYPE")
+
+
+def _offer_with_pdf(text_part: bytes) -> bytes:
+    pdf = base64.encodebytes(bytes(range(256)) * 400)
+    return (
+        b"From: Anna <anna@studio-berg.de>\n"
+        b"Subject: Angebot\n"
+        b'Content-Type: multipart/mixed; boundary="outer"\n'
+        b"\n"
+        b"preamble\n"
+        b"--outer\n" + text_part + b"\n"
+        b"--outer\n"
+        b'Content-Type: application/pdf; name="Angebot_2026-117.pdf"\n'
+        b"Content-Transfer-Encoding: base64\n"
+        b'Content-Disposition: attachment; filename="Angebot_2026-117.pdf"\n'
+        b"\n" + pdf + b"--outer--\n"
+        b"epilogue\n"
+    )
+
+
+ALTERNATIVE = (
+    b'Content-Type: multipart/alternative; boundary="inner"\n'
+    b"\n"
+    b"--inner\n"
+    b"Content-Type: text/plain; charset=utf-8\n"
+    b"\n"
+    b"Anbei unser Angebot.\n"
+    b"--outer\n"  # the enclosing multipart's boundary
+    b"--inner\n"
+    b"Content-Type: text/html; charset=utf-8\n"
+    b"\n"
+    b"<p>Anbei unser Angebot.</p>\n"
+    b"--inner--\n"
+)
+
+
+def test_text_message_drops_attachment_content_but_not_text_or_names():
+    from ghostscan.parse.body import parse_text_message, without_attachment_data
+
+    raw = _offer_with_pdf(ALTERNATIVE)
+    full, lean = parse_message(raw), parse_text_message(raw)
+    assert len(without_attachment_data(raw)) < len(raw) // 50
+    # The outer boundary ends the inner multipart early, as the stdlib parser has it.
+    assert body_text(lean) == body_text(full)
+    assert body_text(lean).startswith("Anbei unser Angebot.\n")
+    names = [p.get_filename() for p in lean.walk() if p.get_filename()]
+    assert names == ["Angebot_2026-117.pdf"]
+    assert lean.get_payload()[-1].get_content_type() == "application/pdf"
+    assert lean.get_payload()[-1].get_payload() == ""
+
+
+def test_text_message_keeps_text_that_looks_like_mime():
+    """A boundary quoted inside a text part (a forwarded bounce) splits nothing."""
+    from ghostscan.parse.body import without_attachment_data
+
+    raw = (
+        b"Content-Type: text/plain\n\n"
+        b"Original message follows:\n"
+        b'Content-Type: multipart/mixed; boundary="b"\n\n'
+        b"--b\nContent-Type: application/msword\n\nsecret words\n--b--\n"
+    )
+    assert without_attachment_data(raw) == raw
+    assert "secret words" in body_text(parse_message(raw))
+
+
+def test_text_message_keeps_empty_parts_between_repeated_delimiters():
+    from ghostscan.parse.body import parse_text_message
+
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=ABCDE\n\n"
+        b"--ABCDE\nContent-Type: image/png\n\nPNGDATA\n--ABCDE\n--ABCDE\n"
+        b"Content-Type: text/plain\n\nHallo\n--ABCDE--\n"
+    )
+    assert body_text(parse_text_message(raw)) == body_text(parse_message(raw)) == "Hallo"

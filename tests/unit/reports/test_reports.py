@@ -113,3 +113,31 @@ def test_terminal_summary_block_is_rendered_whole():
         "First reply    median 3 business days after our first message (1 reply)",
         "Most silent    cafe@gmx.de 1/1",
     ]
+
+
+def test_terminal_table_of_many_conversations_is_one_line_each():
+    from dataclasses import replace
+
+    from ghostscan.reports.terminal import LARGE_TABLE
+
+    many = tuple(
+        row(Verdict.ANSWERED, f"Angebot {i}", why="reply from hans@mueller-bau.de") for i in range(LARGE_TABLE - 1)
+    ) + (
+        replace(
+            row(Verdict.SILENT, "Website-Relaunch " * 10, days=12, why="12 business days since our last message"),
+            firm_order=True,
+            phones=("+49 30 1234567",),
+        ),
+    )
+    lines = render(replace(REPORT, rows=many)).splitlines()
+    assert lines[0] == "ghostscan audit of samples/mailbox"
+    assert lines[1].split() == ["Verdict", "Customer", "Subject", "Last", "sent", "Silent", "FU", "Why"]
+    # Urgent first, extra lines of a cell after "·", a long subject cut to its column.
+    silent = lines[2]
+    assert silent.startswith("silent · firm order  Hans Müller · mueller-bau.de · +49")
+    assert "  Website-Rel" in silent and "…  2026-11-12   12 bd   1  12 business days since" in silent
+    assert all(len(line) <= 120 for line in lines)
+    body = lines[2 : 2 + LARGE_TABLE]
+    assert len(body) == LARGE_TABLE and all("2026-11-12" in line for line in body)
+    assert lines[2 + LARGE_TABLE] == "Summary"
+    assert any(line.startswith(f"{LARGE_TABLE} conversations: 1 silent, {LARGE_TABLE - 1} answered") for line in lines[3 + LARGE_TABLE :])
