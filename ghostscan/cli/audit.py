@@ -32,7 +32,7 @@ class AuditOptions:
 @click.command()
 @source_option
 @account_option
-@format_option
+@format_option()
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("--since", type=DATE, help="Only conversations in which you wrote on or after DATE (YYYY-MM-DD).")
 @click.option("--as-of", "as_of", type=DATE, help="Measure silence as of the end of DATE instead of now.")

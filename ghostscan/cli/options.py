@@ -37,16 +37,12 @@ def source_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "-f",
-        "--format",
-        "fmt",
-        type=click.Choice(FORMATS),
-        default="table",
-        show_default=True,
-        help="table for people; json (schema ghostscan.audit/1) or csv for scripts and CRMs.",
-    )(func)
+def format_option(
+    formats: tuple[str, ...] = FORMATS,
+    help: str = "table for people; json (schema ghostscan.audit/1) or csv for scripts and CRMs.",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-f/--format`` with the choices *formats* (the first is the default)."""
+    return click.option("-f", "--format", "fmt", type=click.Choice(formats), default=formats[0], show_default=True, help=help)
 
 
 def end_of_day(day: date, now: datetime) -> datetime:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import click
 
 from ghostscan.cli.context import AppContext
-from ghostscan.cli.options import account_option, pick_mailbox, source_option
+from ghostscan.cli.options import account_option, format_option, pick_mailbox, source_option
 
 FORMATS = ("table", "json")
 
@@ -27,15 +27,7 @@ class SpamCheckOptions:
 @click.command("spam-check")
 @source_option
 @account_option
-@click.option(
-    "-f",
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    show_default=True,
-    help="table for people; json (schema ghostscan.spam-check/1) for scripts and monitoring.",
-)
+@format_option(FORMATS, "table for people; json (schema ghostscan.spam-check/1) for scripts and monitoring.")
 @click.option("--rescue", is_flag=True, help="Move the messages found to INBOX (verified; safe to run twice). Without it nothing is changed.")
 @click.option("--dry-run", "dry_run", is_flag=True, help="Show what --rescue would move, and how, without changing anything.")
 @click.pass_obj
