@@ -60,7 +60,23 @@ def _evidence(items: Any) -> tuple[Evidence, ...]:
     return tuple(Evidence(rule, detail) for rule, detail in items)
 
 
+# Most messages share one classification (plain human mail, `registry.PLAIN_HUMAN`): the
+# last one written and read is remembered, so it is turned into JSON and back once, not
+# once per message, and messages read back share one object as they did when classified.
+_last_written: tuple[Classification | None, str] = (None, "")
+_last_read: tuple[str, Classification | None] = ("", None)
+
+
 def classification_to_json(c: Classification) -> str:
+    global _last_written
+    if _last_written[0] is c:
+        return _last_written[1]
+    text = _classification_json(c)
+    _last_written = (c, text)
+    return text
+
+
+def _classification_json(c: Classification) -> str:
     returned = c.returned
     return json.dumps(
         {
@@ -77,15 +93,21 @@ def classification_to_json(c: Classification) -> str:
 
 
 def classification_from_json(text: str) -> Classification:
+    global _last_read
+    last_text, last = _last_read
+    if last is not None and text == last_text:
+        return last
     data = json.loads(text)
     returned = data["returned"]
-    return Classification(
+    classification = Classification(
         kind=MessageKind(data["kind"]),
         evidence=_evidence(data["evidence"]),
         misses=tuple(data["misses"]),
         returned=None if returned is None else ReturnedMessage(returned[0], tuple(returned[1]), returned[2]),
         body_read=bool(data["body_read"]),
     )
+    _last_read = (text, classification)
+    return classification
 
 
 def text_to_json(t: MessageText) -> str:
