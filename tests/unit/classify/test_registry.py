@@ -161,6 +161,9 @@ CUES = [
     b"Auto-Submitted: no",
     b"X-Autoreply: yes",
     b"Precedence: bulk",
+    b"Precedence: junk",
+    b"Precedence: auto_reply",
+    b"X-Precedence: auto-reply",
     b"X-Precedence: list",
     b"List-Id: <news.example.com>",
     b"List-Unsubscribe: <mailto:u@example.com>",
@@ -204,8 +207,11 @@ SUBJECTS = [
 def _variants() -> list[bytes]:
     base = HUMAN.split(b"\n\n")[0].split(b"\n")
     out = [HUMAN]
+    not_a_reply = [line for line in base if not line.startswith(b"In-Reply-To:")]
     for cue in CUES:
         out.append(b"\n".join([*base, cue]) + b"\n\nPasst.\n")
+        # And on a message that answers nothing, beside list headers (a newsletter's).
+        out.append(b"\n".join([*not_a_reply, b"List-Id: <news.example.com>", cue]) + b"\n\nNews.\n")
     for sender in SENDERS:
         out.append(b"\n".join([sender if line.startswith(b"From:") else line for line in base]) + b"\n\nPasst.\n")
     for subject in SUBJECTS:
