@@ -60,19 +60,22 @@ def _evidence(items: Any) -> tuple[Evidence, ...]:
     return tuple(Evidence(rule, detail) for rule, detail in items)
 
 
-# Most messages share one classification (plain human mail, `registry.PLAIN_HUMAN`): the
-# last one written and read is remembered, so it is turned into JSON and back once, not
-# once per message, and messages read back share one object as they did when classified.
-_last_written: tuple[Classification | None, str] = (None, "")
-_last_read: tuple[str, Classification | None] = ("", None)
+# A mailbox's classifications repeat: plain human mail shares one (`registry.PLAIN_HUMAN`),
+# each newsletter's list gives the same evidence every time. Each distinct one is turned
+# into JSON and back once, not once per message, and messages read back share one object
+# as equal ones do when classified.
+_CACHE_LIMIT = 4096
+_written: dict[Classification, str] = {}
+_read: dict[str, Classification] = {}
 
 
 def classification_to_json(c: Classification) -> str:
-    global _last_written
-    if _last_written[0] is c:
-        return _last_written[1]
-    text = _classification_json(c)
-    _last_written = (c, text)
+    text = _written.get(c)
+    if text is None:
+        text = _classification_json(c)
+        if len(_written) >= _CACHE_LIMIT:
+            _written.clear()
+        _written[c] = text
     return text
 
 
@@ -93,10 +96,9 @@ def _classification_json(c: Classification) -> str:
 
 
 def classification_from_json(text: str) -> Classification:
-    global _last_read
-    last_text, last = _last_read
-    if last is not None and text == last_text:
-        return last
+    found = _read.get(text)
+    if found is not None:
+        return found
     data = json.loads(text)
     returned = data["returned"]
     classification = Classification(
@@ -106,7 +108,9 @@ def classification_from_json(text: str) -> Classification:
         returned=None if returned is None else ReturnedMessage(returned[0], tuple(returned[1]), returned[2]),
         body_read=bool(data["body_read"]),
     )
-    _last_read = (text, classification)
+    if len(_read) >= _CACHE_LIMIT:
+        _read.clear()
+    _read[text] = classification
     return classification
 
 
