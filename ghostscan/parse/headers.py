@@ -182,11 +182,26 @@ def split_message(raw: bytes) -> tuple[bytes, bytes]:
     return head, body
 
 
+_NAMES: dict[bytes, str] = {}
+
+
+def _name(raw: bytes) -> str:
+    """A field name (printable ASCII) lower-cased; the few a mailbox uses are kept."""
+    name = raw.decode("ascii").lower()
+    if len(_NAMES) < 4096:
+        _NAMES[raw] = name
+    return name
+
+
 def _unfold(header_block: bytes) -> list[tuple[str, bytes]]:
     """Return (lower-cased name, raw value) pairs; continuation lines are joined."""
     if b"\r" not in header_block and _ORDINARY_BLOCK.fullmatch(header_block):
+        names = _NAMES
         return [
-            (name.decode("ascii").lower(), value.strip() if b"\n" not in value else b" ".join([part.strip() for part in value.split(b"\n")]))
+            (
+                names.get(name) or _name(name),
+                value.strip() if b"\n" not in value else b" ".join([part.strip() for part in value.split(b"\n")]),
+            )
             for name, value in _FIELDS.findall(header_block)
         ]
     fields: list[tuple[str, bytes]] = []
@@ -288,10 +303,19 @@ def parse_headers(
     texts: dict[str, str] = {}
     addr_values: dict[str, list[str]] = {"to": [], "cc": [], "reply-to": []}
     for name, value in _unfold(header_block):
+        if name in texts:
+            continue
+        # `_text`, its plain case inline: most values are ASCII without encoded words.
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            text = value.decode("latin-1")
+        if "=?" in text:
+            text = _text(value)
         if name in addr_values:
-            addr_values[name].append(_text(value))
-        elif name not in texts:
-            texts[name] = " ".join(_text(value).split())
+            addr_values[name].append(text)
+        else:
+            texts[name] = " ".join(text.split())
     get = texts.get
     sender = get("from")
     senders = parse_address_values((sender,)) if sender else ()
