@@ -60,7 +60,26 @@ def _evidence(items: Any) -> tuple[Evidence, ...]:
     return tuple(Evidence(rule, detail) for rule, detail in items)
 
 
+# A mailbox's classifications repeat: plain human mail shares one (`registry.PLAIN_HUMAN`),
+# each newsletter's list gives the same evidence every time. Each distinct one is turned
+# into JSON and back once, not once per message, and messages read back share one object
+# as equal ones do when classified.
+_CACHE_LIMIT = 4096
+_written: dict[Classification, str] = {}
+_read: dict[str, Classification] = {}
+
+
 def classification_to_json(c: Classification) -> str:
+    text = _written.get(c)
+    if text is None:
+        text = _classification_json(c)
+        if len(_written) >= _CACHE_LIMIT:
+            _written.clear()
+        _written[c] = text
+    return text
+
+
+def _classification_json(c: Classification) -> str:
     returned = c.returned
     return json.dumps(
         {
@@ -77,15 +96,22 @@ def classification_to_json(c: Classification) -> str:
 
 
 def classification_from_json(text: str) -> Classification:
+    found = _read.get(text)
+    if found is not None:
+        return found
     data = json.loads(text)
     returned = data["returned"]
-    return Classification(
+    classification = Classification(
         kind=MessageKind(data["kind"]),
         evidence=_evidence(data["evidence"]),
         misses=tuple(data["misses"]),
         returned=None if returned is None else ReturnedMessage(returned[0], tuple(returned[1]), returned[2]),
         body_read=bool(data["body_read"]),
     )
+    if len(_read) >= _CACHE_LIMIT:
+        _read.clear()
+    _read[text] = classification
+    return classification
 
 
 def text_to_json(t: MessageText) -> str:

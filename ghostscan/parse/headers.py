@@ -131,24 +131,28 @@ _META_FIELDS = (
 )
 _new_object = object.__new__
 # The shortcut below relies on MessageMeta being exactly these fields, plain frozen
-# dataclass attributes: when that changes, its constructor is used instead.
+# dataclass attributes kept in slots: when that changes, its constructor is used instead.
 _FAST = (
     tuple(f.name for f in fields(MessageMeta)) == _META_FIELDS
-    and "__slots__" not in vars(MessageMeta)
+    and vars(MessageMeta).get("__slots__") == _META_FIELDS
     and not hasattr(MessageMeta, "__post_init__")
 )
+# Each slot's own setter (a member descriptor's ``__set__``): what the frozen
+# dataclass's ``__init__`` reaches through ``object.__setattr__`` field by field.
+_SLOT_SETTERS = tuple(vars(MessageMeta)[name].__set__ for name in _META_FIELDS) if _FAST else ()
 
 
 def _build_meta(values: tuple[Any, ...]) -> MessageMeta:
     """A `MessageMeta` of *values* in `_META_FIELDS` order.
 
-    What the generated ``__init__`` does, without its per-field ``object.__setattr__``
-    (the price of frozen): 1.7 instead of 4 µs, 0.2 s per 100,000 messages, paid on every
-    parse and every read back from the store.
+    What the generated ``__init__`` does, without its keyword arguments and its
+    per-field ``object.__setattr__`` (the price of frozen), paid on every parse and every
+    read back from the store.
     """
     if _FAST:
         meta = _new_object(MessageMeta)
-        meta.__dict__.update(zip(_META_FIELDS, values))
+        for set_slot, value in zip(_SLOT_SETTERS, values):
+            set_slot(meta, value)
         return meta
     return MessageMeta(**dict(zip(_META_FIELDS, values)))
 
@@ -178,11 +182,26 @@ def split_message(raw: bytes) -> tuple[bytes, bytes]:
     return head, body
 
 
+_NAMES: dict[bytes, str] = {}
+
+
+def _name(raw: bytes) -> str:
+    """A field name (printable ASCII) lower-cased; the few a mailbox uses are kept."""
+    name = raw.decode("ascii").lower()
+    if len(_NAMES) < 4096:
+        _NAMES[raw] = name
+    return name
+
+
 def _unfold(header_block: bytes) -> list[tuple[str, bytes]]:
     """Return (lower-cased name, raw value) pairs; continuation lines are joined."""
     if b"\r" not in header_block and _ORDINARY_BLOCK.fullmatch(header_block):
+        names = _NAMES
         return [
-            (name.decode("ascii").lower(), value.strip() if b"\n" not in value else b" ".join([part.strip() for part in value.split(b"\n")]))
+            (
+                names.get(name) or _name(name),
+                value.strip() if b"\n" not in value else b" ".join([part.strip() for part in value.split(b"\n")]),
+            )
             for name, value in _FIELDS.findall(header_block)
         ]
     fields: list[tuple[str, bytes]] = []
@@ -284,10 +303,19 @@ def parse_headers(
     texts: dict[str, str] = {}
     addr_values: dict[str, list[str]] = {"to": [], "cc": [], "reply-to": []}
     for name, value in _unfold(header_block):
+        if name in texts:
+            continue
+        # `_text`, its plain case inline: most values are ASCII without encoded words.
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            text = value.decode("latin-1")
+        if "=?" in text:
+            text = _text(value)
         if name in addr_values:
-            addr_values[name].append(_text(value))
-        elif name not in texts:
-            texts[name] = " ".join(_text(value).split())
+            addr_values[name].append(text)
+        else:
+            texts[name] = " ".join(text.split())
     get = texts.get
     sender = get("from")
     senders = parse_address_values((sender,)) if sender else ()

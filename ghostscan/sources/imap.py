@@ -480,9 +480,24 @@ def _header_bytes(data: Mapping[bytes, Any]) -> bytes:
     return b""
 
 
+_FLAG_SETS: dict[Any, frozenset[str]] = {}
+
+
+def _flag_set(flags: Any) -> frozenset[str]:
+    """*flags* as a set of text; a mailbox has a handful of combinations, each kept once."""
+    found = _FLAG_SETS.get(flags) if isinstance(flags, tuple) else None
+    if found is None:
+        found = frozenset(_text(f) for f in flags)
+        if isinstance(flags, tuple) and len(_FLAG_SETS) < 1024:
+            _FLAG_SETS[flags] = found
+    return found
+
+
 def _as_utc(value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         return None
+    if value.tzinfo is timezone.utc:
+        return value  # as `internal_date` makes it
     if value.tzinfo is None:
         # imapclient hands INTERNALDATE back in local time without a zone (normalise=True).
         value = value.astimezone()
@@ -566,8 +581,10 @@ class ImapSource:
                 if row.gm_msgid in self._seen_gm_msgids:
                     continue
                 self._seen_gm_msgids.add(row.gm_msgid)
-            ref = MessageRef(folder.name, str(row.uid))
-            meta = fresh[row.uid][0] if row.uid in fresh else None
+            kept = fresh.get(row.uid)
+            meta = kept[0] if kept is not None else None
+            # A parsed message knows where it lives: the same ref, not a second one.
+            ref = meta.ref if meta is not None else MessageRef(folder.name, str(row.uid))
             error = None
             if meta is None and row.meta is not None:
                 try:
@@ -689,7 +706,7 @@ class ImapSource:
             headers = b""
         except Exception:  # noqa: BLE001 - per-message boundary: the scan reports it from the raw block
             parsed = meta = None
-        flags = frozenset(_text(f) for f in data.get(b"FLAGS", ()))
+        flags = _flag_set(data.get(b"FLAGS", ()))
         gm_msgid = _int(data.get(b"X-GM-MSGID"))
         if fresh is not None:
             # Without the packed record: the parsed headers stand in for it (and a 100,000

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from ghostscan.threads.bounces import LINKED_BY as _BOUNCE
 from ghostscan.threads.bounces import bounce_links
@@ -38,10 +38,11 @@ class _Conversations:
     merge; the earlier set's earliest stays unlabelled and leads the merged set.
 
     Sets start as the header components (`HeaderLinks.component`), each led by its
-    earliest message, the only one `link_headers` leaves unlabelled.
+    earliest message, the only one `link_headers` leaves unlabelled. *order* gives each
+    message's place in date order (any comparable keys, one per message).
     """
 
-    def __init__(self, component: Sequence[int], order: Sequence[tuple], labels: list[str | None]):
+    def __init__(self, component: Sequence[int], order: Sequence[Any], labels: list[str | None]):
         self._order = order
         self.labels = labels
         leader = {c: i for i, c in enumerate(component) if labels[i] is None}
@@ -72,15 +73,23 @@ class _Conversations:
             self.labels[fj] = reason
         self._up[rj] = ri
 
-    def leaders(self) -> list[int]:
-        """The earliest message of every set."""
-        return [self._first[r] for r, up in enumerate(self._up) if up == r]
+    def leaders(self, walk: Sequence[int]) -> list[int]:
+        """The earliest message of every set, in the order of *walk* (every index once)."""
+        up, first = self._up, self._first
+        return [first[i] for i in walk if up[i] == i]
 
-    def groups(self) -> list[list[int]]:
-        """The sets, each as a list of indexes in increasing order."""
+    def groups(self, walk: Sequence[int]) -> list[list[int]]:
+        """The sets, each listed in the order of *walk* (every index once), in the order
+        their first member comes in it."""
         members: dict[int, list[int]] = {}
-        for i in range(len(self._up)):
-            members.setdefault(self.find(i), []).append(i)
+        find = self.find
+        for i in walk:
+            root = find(i)
+            group = members.get(root)
+            if group is None:
+                members[root] = [i]
+            else:
+                group.append(i)
         return list(members.values())
 
 
@@ -132,11 +141,17 @@ def _thread(messages: Sequence[ThreadedMessage], window_days: int) -> list[Conve
     metas = [m.meta for m in unique]
     headers = link_headers(metas)
     order, times = headers.order, headers.times
+    # One sort by the order keys; everything after compares places in that order (plain
+    # numbers) and walks the messages in it, so groups come out sorted and need no sort.
+    ranked = sorted(range(len(unique)), key=order.__getitem__)
+    rank = [0] * len(unique)
+    for place, i in enumerate(ranked):
+        rank[i] = place
 
-    convs = _Conversations(headers.component, order, list(headers.method))
+    convs = _Conversations(headers.component, rank, list(headers.method))
 
     for kind, members in provider_groups(metas):
-        members = sorted(members, key=order.__getitem__)
+        members = sorted(members, key=rank.__getitem__)
         for a, b in zip(members, members[1:]):
             convs.merge(a, b, kind)
 
@@ -147,23 +162,21 @@ def _thread(messages: Sequence[ThreadedMessage], window_days: int) -> list[Conve
     for bounce, original in bounce_links(unique, times, by_message_id):
         convs.merge(bounce, original, _BOUNCE)
 
-    firsts = sorted(convs.leaders(), key=order.__getitem__)
+    firsts = convs.leaders(ranked)
     for candidate, earlier in fallback_links(unique, times, firsts, convs.same, window_days=window_days):
         convs.merge(candidate, earlier, _FALLBACK)
 
-    conversations: list[tuple[tuple, Conversation]] = []
-    for members in convs.groups():
-        members.sort(key=order.__getitem__)
+    labels = convs.labels
+    conversations: list[Conversation] = []
+    for members in convs.groups(ranked):
         threaded = []
-        for position, i in enumerate(members):
-            label = _ROOT if position == 0 else (convs.labels[i] or "references")
+        for i in members:
+            label = (labels[i] or "references") if threaded else _ROOT
             m = unique[i]
             threaded.append(m if m.linked_by == label else ThreadedMessage(m.meta, m.classification, m.direction, label))
         head = unique[members[0]].meta
-        conv_id = head.message_id if head.message_id is not None else str(head.ref)
-        conversations.append((order[members[0]], Conversation(conv_id, tuple(threaded))))
-    conversations.sort(key=lambda pair: pair[0])
-    return [conv for _, conv in conversations]
+        conversations.append(Conversation(head.message_id if head.message_id is not None else str(head.ref), tuple(threaded)))
+    return conversations
 
 
 __all__ = ["thread_messages"]

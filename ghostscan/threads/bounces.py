@@ -131,7 +131,8 @@ def bounce_links(
     Returns:
         ``(bounce, original)`` index pairs.
     """
-    bounces = [(i, m.classification.returned) for i, m in enumerate(messages) if m.kind is MessageKind.BOUNCE]
+    bounce = MessageKind.BOUNCE
+    bounces = [(i, m.classification.returned) for i, m in enumerate(messages) if m.classification.kind is bounce]
     if not bounces:
         return []
     sent_to = _SentTo(messages, times)

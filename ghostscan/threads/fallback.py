@@ -89,6 +89,10 @@ class _Index:
     def add(self, key: tuple[str, str], ts: float, index: int) -> None:
         self._entries[key].append((ts, index))
 
+    def has(self, key: tuple[str, str]) -> bool:
+        """Whether any entry has *key*."""
+        return key in self._entries
+
     def freeze(self) -> None:
         for entries in self._entries.values():
             entries.sort()
@@ -142,11 +146,17 @@ def fallback_links(
         ``(candidate, earlier)`` index pairs.
     """
     # Most subjects and addresses repeat ("Re: X", "AW: X", ...): work each out once.
+    # The loops below test the message kind, direction and subject inline (they run once
+    # per message of the whole mailbox); `_eligible`, `_ours` and `is_generic_subject`
+    # say the same.
     normalized: dict[str, str] = {}
+    subjects: list[str] = []
     for m in messages:
-        if m.meta.subject not in normalized:
-            normalized[m.meta.subject] = normalize_subject(m.meta.subject)
-    subjects = [normalized[m.meta.subject] for m in messages]
+        subject = m.meta.subject
+        n = normalized.get(subject)
+        if n is None:
+            n = normalized[subject] = normalize_subject(subject)
+        subjects.append(n)
     parties: dict[str, str] = {}
 
     def party(a: Address) -> str:
@@ -155,34 +165,41 @@ def fallback_links(
             p = parties[a.email] = a.party
         return p
 
+    generic, bounce, inbound = _GENERIC, MessageKind.BOUNCE, Direction.INBOUND
     ours_to = _Index()  # our messages, keyed by each recipient's party
     theirs_from = _Index()  # inbound messages, keyed by the sender's party
     for i, m in enumerate(messages):
         ts = times[i]
-        if ts is None or is_generic_subject(subjects[i]) or not _eligible(m):
+        subject = subjects[i]
+        if ts is None or subject in generic or m.classification.kind is bounce:
             continue
-        if _ours(m):
-            for p in {party(a) for a in m.meta.recipients}:
-                ours_to.add((subjects[i], p), ts, i)
-        elif m.meta.sender is not None:
-            theirs_from.add((subjects[i], party(m.meta.sender)), ts, i)
+        meta = m.meta
+        if m.direction is not inbound:
+            for p in {party(a) for a in meta.to + meta.cc}:
+                ours_to.add((subject, p), ts, i)
+        elif meta.sender is not None:
+            theirs_from.add((subject, party(meta.sender)), ts, i)
     ours_to.freeze()
     theirs_from.freeze()
 
     window = window_days * 86400.0
     for i in candidates:
         m, ts = messages[i], times[i]
-        if ts is None or is_generic_subject(subjects[i]) or not _eligible(m):
+        subject = subjects[i]
+        if ts is None or subject in generic or m.classification.kind is bounce:
             continue
-        if _ours(m):
-            index, wanted = theirs_from, sorted({party(a) for a in m.meta.recipients})
-        elif m.meta.sender is not None:
-            index, wanted = ours_to, [party(m.meta.sender)]
+        meta = m.meta
+        if m.direction is not inbound:
+            index, wanted = theirs_from, sorted({party(a) for a in meta.to + meta.cc})
+        elif meta.sender is not None:
+            index, wanted = ours_to, [party(meta.sender)]
         else:
             continue
         best: tuple[float, int] | None = None
         for p in wanted:
-            hit = index.latest((subjects[i], p), ts, ts - window, lambda j: j == i or same_conversation(i, j))
+            if not index.has((subject, p)):
+                continue
+            hit = index.latest((subject, p), ts, ts - window, lambda j: j == i or same_conversation(i, j))
             if hit is not None and (best is None or hit > best):
                 best = hit
         if best is not None:

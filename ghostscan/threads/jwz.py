@@ -194,24 +194,22 @@ def _choose_parent(i: int, meta: MessageMeta, present: dict[str, int]) -> tuple[
     names a missing message leaves the References parent.
     """
 
-    def lookup(mid: str) -> int | None:
-        j = present.get(mid)
-        return j if j is not None and j != i else None
-
     last_ref: int | None = None
     for mid in reversed(meta.references):
-        last_ref = lookup(mid)
-        if last_ref is not None:
+        j = present.get(mid)
+        if j is not None and j != i:
+            last_ref = j
             break
-    if len(meta.in_reply_to) == 1:
-        irt = lookup(meta.in_reply_to[0])
-        if irt is not None:
-            return irt, "references" if irt == last_ref else "in-reply-to"
+    in_reply_to = meta.in_reply_to
+    if len(in_reply_to) == 1:
+        j = present.get(in_reply_to[0])
+        if j is not None and j != i:
+            return j, "references" if j == last_ref else "in-reply-to"
     if last_ref is not None:
         return last_ref, "references"
-    for mid in meta.in_reply_to:
-        j = lookup(mid)
-        if j is not None:
+    for mid in in_reply_to:
+        j = present.get(mid)
+        if j is not None and j != i:
             return j, "in-reply-to"
     return None, None
 
@@ -272,27 +270,51 @@ def link_headers(metas: Sequence[MessageMeta]) -> HeaderLinks:
     n = len(metas)
     present: dict[str, int] = {}
     for i, meta in enumerate(metas):
-        if meta.message_id is not None:
-            present.setdefault(meta.message_id, i)
+        mid = meta.message_id
+        if mid is not None and mid not in present:
+            present[mid] = i
 
-    # Each message's own node is its Message-ID. A message without one, or one that reuses
-    # the Message-ID of a different message (see `collapse_duplicates`), gets a node of
-    # its own (its index): replies naming that id join the first message that has it.
-    own: list[Hashable] = [
-        meta.message_id if meta.message_id is not None and present[meta.message_id] == i else i
-        for i, meta in enumerate(metas)
-    ]
-    ids = UnionFind()
+    # A union-find over numbers (lists, not dicts of strings: the hot loop of threading).
+    # Message i is node i. An id names the node of the first message that has it, so a
+    # message that reuses the Message-ID of a different message (see
+    # `collapse_duplicates`) keeps a node of its own and replies naming that id join the
+    # first; an id no message has (a ghost root) gets a node after the messages.
+    up = list(range(n))
+    ghosts: dict[str, int] = {}
     for i, meta in enumerate(metas):
-        if meta.references or meta.in_reply_to:
-            for mid in (*meta.references, *meta.in_reply_to):
-                # A message that names itself (it happens) must not become its own parent.
-                if mid != meta.message_id:
-                    ids.union(own[i], mid)
-    roots: dict[Hashable, int] = {}
-    component = [roots.setdefault(ids.find(own[i]), len(roots)) for i in range(n)]
+        references, in_reply_to = meta.references, meta.in_reply_to
+        if not (references or in_reply_to):
+            continue
+        a = i
+        while up[a] != a:
+            up[a] = a = up[up[a]]
+        own = meta.message_id
+        for mid in (*references, *in_reply_to) if in_reply_to else references:
+            # A message that names itself (it happens) must not become its own parent.
+            if mid == own:
+                continue
+            b = present.get(mid)
+            if b is None:
+                b = ghosts.get(mid)
+                if b is None:
+                    b = ghosts[mid] = len(up)
+                    up.append(b)
+            while up[b] != b:
+                up[b] = b = up[up[b]]
+            if b != a:
+                up[b] = a
+    roots: dict[int, int] = {}
+    component = []
+    for i in range(n):
+        a = i
+        while up[a] != a:
+            up[a] = a = up[up[a]]
+        c = roots.get(a)
+        if c is None:
+            c = roots[a] = len(roots)
+        component.append(c)
 
-    times = [timestamp(meta.date) for meta in metas]
+    times = [timestamp(meta.date) if meta.date is not None else None for meta in metas]
     parent: list[int | None] = []
     method: list[str | None] = []
     for i, meta in enumerate(metas):
@@ -308,7 +330,11 @@ def link_headers(metas: Sequence[MessageMeta]) -> HeaderLinks:
         method.append(how)
     _break_loops(parent, lambda i: message_order(metas[i], times[i], 0, i))
     depth = _depths(parent)
-    order = [message_order(meta, times[i], depth[i], i) for i, meta in enumerate(metas)]
+    # message_order's tuples, built inline: one call fewer per message.
+    order = [
+        (ts is None, ts or 0.0, depth[i], meta.message_id or "", meta.ref.folder, meta.ref.key, i)
+        for i, (meta, ts) in enumerate(zip(metas, times))
+    ]
 
     # The earliest message of a component is the one the rest hangs from; a message
     # that is only *named* by others (it has no threading headers itself) but is not

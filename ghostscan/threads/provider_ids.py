@@ -75,11 +75,14 @@ def provider_keys(meta: MessageMeta) -> tuple[tuple[str, str], ...]:
     Kinds are ``"x-gm-thrid"`` and ``"thread-index"`` (the value is then the hex of the
     22-byte conversation block). Empty when the message has neither.
     """
+    extra = meta.extra
+    if GMAIL_THREAD not in extra and OUTLOOK_THREAD_INDEX not in extra:
+        return ()  # most mail: neither header
     keys: list[tuple[str, str]] = []
     gm = gmail_thread_id(meta)
     if gm is not None:
         keys.append((GMAIL_THREAD, gm))
-    block = thread_index_conversation(meta.extra.get(OUTLOOK_THREAD_INDEX, ""))
+    block = thread_index_conversation(extra.get(OUTLOOK_THREAD_INDEX, ""))
     if block is not None:
         keys.append((OUTLOOK_THREAD_INDEX, block.hex()))
     return tuple(keys)

@@ -53,3 +53,24 @@ def test_delay_warnings_and_complaints_are_never_bounces(score):
     confused = [p for p in score.predictions if p.truth in ("delay", "complaint") and p.predicted == "bounce"]
 
     assert not confused, _listing(confused)
+
+
+def test_every_file_gets_from_the_screened_chain_what_the_whole_chain_gives(corpus):
+    from ghostscan.classify.registry import classify_message, default_rules
+    from ghostscan.parse.headers import parse_headers
+    from ghostscan.sources.base import FolderRole, MessageRef
+
+    different = []
+    files = [p for p in corpus.root.rglob("*") if p.is_file() and p.name not in ("labels.tsv", "README.md")]
+    for path in sorted(files):
+        raw = path.read_bytes()
+        meta = parse_headers(raw, MessageRef("corpus", path.name), FolderRole.INBOX, size=len(raw))
+        try:
+            whole = classify_message(meta, lambda: raw, rules=default_rules())
+        except Exception:  # noqa: BLE001 - the scoring test above reports crashes
+            continue
+        if classify_message(meta, lambda: raw) != whole:
+            different.append(str(path.relative_to(corpus.root)))
+
+    assert len(files) > 100
+    assert not different, "\n".join(different)

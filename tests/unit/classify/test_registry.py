@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from ghostscan.classify.base import Evidence, MessageKind, MessageView
-from ghostscan.classify.registry import classify_bytes, classify_message, default_rules
+from ghostscan.classify.registry import PLAIN_HUMAN, classify_bytes, classify_message, default_rules
 from ghostscan.parse.headers import parse_headers
 from ghostscan.sources.base import FolderRole, MessageRef
 
@@ -147,3 +148,106 @@ def test_malformed_input_is_classified_not_raised(raw):
     _, result = classify_bytes(raw, REF)
 
     assert isinstance(result.kind, MessageKind)
+
+
+# -- plain human mail is recognised without running the chain --------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
+SAMPLE_MAILBOX = Path(__file__).resolve().parents[3] / "samples" / "mailbox"
+
+# One header line each that some rule reacts to, added to a plain human message.
+CUES = [
+    b"Auto-Submitted: auto-replied",
+    b"Auto-Submitted: no",
+    b"X-Autoreply: yes",
+    b"Precedence: bulk",
+    b"Precedence: junk",
+    b"Precedence: auto_reply",
+    b"X-Precedence: auto-reply",
+    b"X-Precedence: list",
+    b"List-Id: <news.example.com>",
+    b"List-Unsubscribe: <mailto:u@example.com>",
+    b"X-BeenThere: list@example.com",
+    b"Feedback-ID: 1:2:3",
+    b"X-Campaign: 42",
+    b"X-Failed-Recipients: kunde@firma-a.de",
+    b"X-MS-Exchange-Inbox-Rules-Loop: h@mueller-bau.de",
+    b"X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent",
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=x",
+    b"Content-Type: multipart/report; report-type=disposition-notification; boundary=x",
+    b"Return-Path: <>",
+    b"Return-Path: <MAILER-DAEMON>",
+    b"Return-Path: <bounce-12-h=mueller-bau.de@news.example.com>",
+    b"Return-Path: <x@mail.bounces.example.com>",
+    b"Return-Path: <anna@boxbe.com>",
+    b"X-Mailer: Request Tracker 4.4",
+]
+SENDERS = [
+    b"From: Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+    b"From: postmaster@example.net",
+    b"From: noreply@shop.example.com",
+    b"From: Support via RT <rt@example.com>",
+    b"From: Boxbe <notify@boxbe.com>",
+    b"From: list-owner@lists.example.org",
+    b"From: Microsoft Outlook <h@mueller-bau.de>",
+]
+SUBJECTS = [
+    b"Subject: Undeliverable: Angebot",
+    b"Subject: Unzustellbar: Angebot",
+    b"Subject: Automatische Antwort: Angebot",
+    b"Subject: Out of Office",
+    b"Subject: Urlaub: Fotos",
+    b"Subject: Warning: message delayed",
+    b"Subject: complaint about message from 1.2.3.4",
+    b"Subject: [support.example.com #33575] Angebot",
+    b"Subject: Re: Angebot (Automatic reply)",
+]
+
+
+def _variants() -> list[bytes]:
+    base = HUMAN.split(b"\n\n")[0].split(b"\n")
+    out = [HUMAN]
+    not_a_reply = [line for line in base if not line.startswith(b"In-Reply-To:")]
+    for cue in CUES:
+        out.append(b"\n".join([*base, cue]) + b"\n\nPasst.\n")
+        # And on a message that answers nothing, beside list headers (a newsletter's).
+        out.append(b"\n".join([*not_a_reply, b"List-Id: <news.example.com>", cue]) + b"\n\nNews.\n")
+    for sender in SENDERS:
+        out.append(b"\n".join([sender if line.startswith(b"From:") else line for line in base]) + b"\n\nPasst.\n")
+    for subject in SUBJECTS:
+        out.append(b"\n".join([subject if line.startswith(b"Subject:") else line for line in base]) + b"\n\nPasst.\n")
+    out.append(b"Subject: Hallo\n\nno sender at all\n")
+    return out
+
+
+def _mail_files() -> list[Path]:
+    return sorted(p for root in (FIXTURES, SAMPLE_MAILBOX) for p in root.rglob("*") if p.is_file())
+
+
+def _the_whole_chain(raw: bytes):
+    meta = parse_headers(raw, REF, FolderRole.INBOX, size=len(raw))
+    # Passing the chain itself runs every rule, as the classifier did before it screened.
+    return classify_message(meta, lambda: raw), classify_message(meta, lambda: raw, rules=default_rules())
+
+
+@pytest.mark.parametrize("raw", _variants())
+def test_a_header_cue_gets_the_same_kind_evidence_and_misses_as_the_whole_chain(raw):
+    screened, whole = _the_whole_chain(raw)
+
+    assert screened == whole
+
+
+@pytest.mark.parametrize("path", _mail_files(), ids=lambda p: p.name)
+def test_sample_and_fixture_mail_gets_what_the_whole_chain_gives(path):
+    screened, whole = _the_whole_chain(path.read_bytes())
+
+    assert screened == whole
+
+
+def test_cues_are_not_taken_for_plain_human_mail():
+    human, *cued = _variants()
+
+    assert classify_message(parse_headers(human, REF)) is PLAIN_HUMAN
+    # Not one cue is waved through: each runs the chain (most of them then fire).
+    fired = [raw for raw in cued if classify_message(parse_headers(raw, REF)) is not PLAIN_HUMAN]
+    assert len(fired) == len(cued)
