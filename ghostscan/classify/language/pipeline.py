@@ -434,6 +434,8 @@ class _Rule:
     """Per required token, the NORM hashes it accepts; a sentence needs one of each."""
     regexes: tuple[int, ...]
     """Ids of requirement regexes a sentence needs a word for."""
+    label: int = 0
+    """Hash of the pattern's label."""
 
 
 class PatternMatcher:
@@ -511,6 +513,7 @@ class PatternMatcher:
                     _max_length(pattern),
                     tuple(frozenset(self._hash(w) for w in alternatives) for alternatives in words),
                     tuple(self._regex_id(r) for r in regexes),
+                    self._names[key_hash][0],
                 )
             )
             trigger = _trigger(words, regexes, self._common)
@@ -578,6 +581,33 @@ class PatternMatcher:
             spans.append(Span(doc, start, end, label=label, span_id=pattern_id))
         doc.spans[self.spans_key] = spans
         return doc
+
+    def may_match(self, doc: Doc, labels: Iterable[str]) -> bool:
+        """Whether a pattern labelled one of *labels* may match in *doc*, before any sentence is known.
+
+        False only where `__call__` certainly finds no such match: no phrase of theirs
+        is in the text, and no token pattern of theirs finds a word for each token it
+        requires anywhere in it (`__call__` asks that of one sentence). *doc* needs its
+        tokens and NORMs only, as the tokenizer of a blank pipeline makes them.
+        """
+        from spacy.attrs import NORM
+
+        wanted = {self._hash(label) for label in labels}
+        norms = set(doc.to_array(NORM).tolist())
+        lookups = [self._lookup(norm) for norm in norms]
+        if any(self._names[key][0] in wanted for lookup in lookups for key in lookup.singles):
+            return True
+        regexes: set[int] = set()
+        for lookup in lookups:
+            regexes |= lookup.regexes
+        for rule in self._rules:
+            if (
+                rule.label in wanted
+                and all(not words.isdisjoint(norms) for words in rule.words)
+                and all(regex in regexes for regex in rule.regexes)
+            ):
+                return True
+        return any(self._names[key][0] in wanted for key, _, _ in self._phrases(doc))
 
     def _regex_id(self, regex: str) -> int:
         known = self._regex_ids.get(regex)
