@@ -136,8 +136,8 @@ def may_say(
     """Whether `analyze_text` may find *intent* in a message: a quick test before it.
 
     False only when `analyze_text` with the same arguments certainly finds no *intent*:
-    no attachment name gives it, and no pattern of the intent finds its words in the new
-    text. That takes the tokenizer alone, without sentences, rules or return dates; a
+    no attachment name gives it, and no pattern of the intent (or of an inbound order,
+    which is also an acceptance) finds its words in the new text. That takes the tokenizer alone, without sentences, rules or return dates; a
     firm order is looked for in every message of a silent conversation, and few of
     them have the words of one. With a trained pipeline the answer is always True.
 
@@ -166,7 +166,10 @@ def may_say(
     if pipeline.model is not None:
         return True
     doc = pipeline.nlp.make_doc(body[:MAX_ANALYZED_CHARS])
-    return pipeline.nlp.get_pipe("ghostscan_matcher").may_match(doc, (intent.value, f"{intent.value}{WEAK}"))
+    # An inbound order is also an acceptance (see `settle`).
+    intents = (intent, Intent.ORDER_CONFIRMED) if intent is Intent.ACCEPT and way == INBOUND else (intent,)
+    labels = [label for i in intents for label in (i.value, f"{i.value}{WEAK}")]
+    return pipeline.nlp.get_pipe("ghostscan_matcher").may_match(doc, labels)
 
 
 # Function words only: frequent, short, and nearly disjoint between the two languages.
