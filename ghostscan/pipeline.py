@@ -292,7 +292,7 @@ def _prefetch_reads(
         if decision is not None and planner.unknown_auto_reply:
             for m in conv.messages:
                 if m.kind is MessageKind.HUMAN:
-                    planner.text(m)
+                    planner.says(m, "order_confirmed")
             if decision.customer is not None:
                 planner.plan_contact(decision.customer)
     if planner.refs:

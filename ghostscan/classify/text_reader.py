@@ -75,6 +75,25 @@ def analyze_body(
     )
 
 
+def may_say_in_body(
+    body: str, attachments: Sequence[str], intent: str, *, direction: str, nlp: NlpSettings = NlpSettings()
+) -> bool:
+    """Whether `analyze_body` may find *intent*: False only when it certainly does not.
+
+    See `ghostscan.classify.language.may_say`: the tokenizer alone, no rules.
+    """
+    from ghostscan.classify.language import Intent, may_say
+
+    return may_say(
+        body,
+        Intent(intent),
+        direction=direction,
+        attachments=attachments,
+        extra_patterns=tuple(Path(p) for p in nlp.patterns),
+        model=nlp.model,
+    )
+
+
 def read_contact(bodies: Sequence[str], customer: Address, *, region: str) -> CustomerContact:
     """The customer's name, company, phones and LinkedIn search from their own mail texts."""
     from ghostscan.parse.contacts import extract_contact
@@ -109,6 +128,17 @@ class ReadPlanner:
             return self._texts.text(message)
         if self._read is not None and self._read(message):
             return self._texts.text(message)
+        self.refs.append(message.meta.ref)
+        if message.kind is MessageKind.AUTO_REPLY:
+            self.unknown_auto_reply = True
+        return None
+
+    def says(self, message: ThreadedMessage, intent: str) -> str | None:
+        """See `TextReader.says`."""
+        if self._texts.known(message) or self._texts.lacks(message, intent):
+            return self._texts.says(message, intent)
+        if self._read is not None and self._read(message):
+            return self._texts.says(message, intent)
         self.refs.append(message.meta.ref)
         if message.kind is MessageKind.AUTO_REPLY:
             self.unknown_auto_reply = True
@@ -162,6 +192,8 @@ class MailTexts:
         self._cache = cache
         self._prefetch = prefetch
         self._texts: dict[object, MessageText | None] = {}
+        self._lacking: set[tuple[object, str]] = set()
+        """(ref, intent) of messages known not to say the intent, their text unread."""
         self._bodies: dict[object, str | None] = {}
         self._contacts: dict[str, CustomerContact] = {}
         self._by_sender: dict[str, list[ThreadedMessage]] = {}
@@ -214,24 +246,79 @@ class MailTexts:
         """The messages `contact` reads for *customer*."""
         return self._by_sender.get(customer.email, [])[:CONTACT_MESSAGES]
 
+    def lacks(self, message: ThreadedMessage, intent: str) -> bool:
+        """Whether *message* is known not to say *intent* though its text is not read (see `says`)."""
+        ref = message.meta.ref
+        if (ref, intent) in self._lacking:
+            return True
+        if self._cache is not None and self._cache.get(ref, f"lacks:{intent}") is not None:
+            self._lacking.add((ref, intent))
+            return True
+        return False
+
     def text(self, message: ThreadedMessage) -> MessageText | None:
         """See `TextReader.text`."""
         ref = message.meta.ref
         if not self.known(message):
-            raw = self._raw(message)
-            result = None
-            if raw is not None:
-                direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
-                try:
-                    body, attachments = self._parse(message, raw)
-                    result = analyze_body(body, attachments, direction=direction, sent=message.meta.date, nlp=self._nlp)
-                except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
-                    self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
-                else:
-                    if self._cache is not None:
-                        self._cache.put(ref, "text", text_to_json(result))
-            self._texts[ref] = result
+            read = self._read_body(message)
+            self._texts[ref] = self._analyse(message, *read) if read is not None else None
         return self._texts[ref]
+
+    def says(self, message: ThreadedMessage, intent: str) -> str | None:
+        """See `TextReader.says`.
+
+        A message whose words cannot make *intent* (`may_say_in_body`, the tokenizer
+        alone) is not read further; that it lacks the intent is kept like a text
+        reading. In a silent conversation every message is asked for a firm order,
+        and most have none of its words.
+        """
+        ref = message.meta.ref
+        if not self.known(message):
+            if self.lacks(message, intent):
+                return None
+            read = self._read_body(message)
+            if read is None:
+                self._texts[ref] = None
+                return None
+            body, attachments = read
+            direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
+            try:
+                possible = may_say_in_body(body, attachments, intent, direction=direction, nlp=self._nlp)
+            except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
+                self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+                self._texts[ref] = None
+                return None
+            if not possible:
+                self._lacking.add((ref, intent))
+                if self._cache is not None:
+                    self._cache.put(ref, f"lacks:{intent}", "true")
+                return None
+            self._texts[ref] = self._analyse(message, body, attachments)
+        text = self._texts[ref]
+        return text.phrase(intent) if text is not None and text.has(intent) else None
+
+    def _read_body(self, message: ThreadedMessage) -> tuple[str, tuple[str, ...]] | None:
+        """Body text and attachment names of *message*, or None when it cannot be read."""
+        raw = self._raw(message)
+        if raw is None:
+            return None
+        try:
+            return self._parse(message, raw)
+        except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
+            self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+            return None
+
+    def _analyse(self, message: ThreadedMessage, body: str, attachments: Sequence[str]) -> MessageText | None:
+        """The language layer's reading of *body*, kept in the store; None when it fails."""
+        direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
+        try:
+            result = analyze_body(body, attachments, direction=direction, sent=message.meta.date, nlp=self._nlp)
+        except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
+            self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+            return None
+        if self._cache is not None:
+            self._cache.put(message.meta.ref, "text", text_to_json(result))
+        return result
 
     def _parse(self, message: ThreadedMessage, raw: bytes) -> tuple[str, tuple[str, ...]]:
         """Body text and attachment names of *raw*, parsed once.

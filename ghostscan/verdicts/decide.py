@@ -134,9 +134,9 @@ def _tracked(conv: Conversation, ours: list[ThreadedMessage], options: DecideOpt
                 return Evidence(f"track.{intent}", f"{_describe(m)}: {text.phrase(intent)!r}")
     for m in conv.messages:
         if _human_reply(m):
-            text = options.texts.text(m)
-            if text is not None and text.has("order_confirmed"):
-                return Evidence("track.order_confirmed", f"{_describe(m)}: {text.phrase('order_confirmed')!r}")
+            phrase = options.texts.says(m, "order_confirmed")
+            if phrase is not None:
+                return Evidence("track.order_confirmed", f"{_describe(m)}: {phrase!r}")
     return None
 
 
@@ -145,9 +145,9 @@ def _firm_order(messages: list[ThreadedMessage], options: DecideOptions) -> Evid
     for m in messages:
         if m.kind is not MessageKind.HUMAN:
             continue
-        text = options.texts.text(m)
-        if text is not None and text.has("order_confirmed"):
-            return Evidence("verdict.firm_order", f"firm order in {_describe(m)}: {text.phrase('order_confirmed')!r}")
+        phrase = options.texts.says(m, "order_confirmed")
+        if phrase is not None:
+            return Evidence("verdict.firm_order", f"firm order in {_describe(m)}: {phrase!r}")
     return None
 
 

@@ -90,6 +90,14 @@ class TextReader(Protocol):
         """The language layer's reading of *message*, or None when its body cannot be read."""
         ...
 
+    def says(self, message: ThreadedMessage, intent: str) -> str | None:
+        """The phrase by which *message* says *intent*, or None when it does not (or cannot be read).
+
+        The same as asking `text`, for a reader that can tell a message without the
+        intent at less cost than reading all of it.
+        """
+        ...
+
     def contact(self, customer: Address) -> CustomerContact:
         """The other channels of *customer*, from their own earlier messages."""
         ...
@@ -99,6 +107,9 @@ class NoTexts:
     """A `TextReader` that reads nothing: verdicts from headers alone."""
 
     def text(self, message: ThreadedMessage) -> MessageText | None:
+        return None
+
+    def says(self, message: ThreadedMessage, intent: str) -> str | None:
         return None
 
     def contact(self, customer: Address) -> CustomerContact:

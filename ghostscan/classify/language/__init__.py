@@ -25,7 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Sequence
 
-from ghostscan.classify.language.intents import INBOUND, OUTBOUND, Intent, IntentHit, find_intents, settle
+from ghostscan.classify.language.intents import DIRECTIONS, INBOUND, OUTBOUND, WEAK, Intent, IntentHit, find_intents, settle
 from ghostscan.classify.language.pipeline import SPANS_KEY, fold, get_pipeline
 from ghostscan.classify.language.return_dates import absence_start, parse_return_date
 from ghostscan.parse.reply_text import reply_text
@@ -36,6 +36,7 @@ __all__ = [
     "TextAnalysis",
     "analyze_text",
     "detect_language",
+    "may_say",
     "parse_return_date",
 ]
 
@@ -121,6 +122,54 @@ def analyze_text(
     intents = tuple(sorted({hit.intent for hit in evidence}))
     return_date = parse_return_date(body, language, sent) if Intent.OUT_OF_OFFICE in intents else None
     return TextAnalysis(language, intents, tuple(evidence), return_date)
+
+
+def may_say(
+    text: str,
+    intent: Intent,
+    *,
+    direction: str,
+    attachments: Sequence[str] = (),
+    extra_patterns: Sequence[Path] = (),
+    model: str | None = None,
+) -> bool:
+    """Whether `analyze_text` may find *intent* in a message: a quick test before it.
+
+    False only when `analyze_text` with the same arguments certainly finds no *intent*:
+    no attachment name gives it, and no pattern of the intent (or of an inbound order,
+    which is also an acceptance) finds its words in the new text. That takes the tokenizer alone, without sentences, rules or return dates; a
+    firm order is looked for in every message of a silent conversation, and few of
+    them have the words of one. With a trained pipeline the answer is always True.
+
+    Args:
+        text, direction, attachments, extra_patterns, model: as for `analyze_text`.
+        intent: the intent asked about.
+
+    Raises:
+        ValueError, ConfigError: as `analyze_text`.
+    """
+    try:
+        way = _DIRECTIONS[str(direction)]
+    except KeyError:
+        raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}") from None
+    if way not in DIRECTIONS[intent]:
+        return False
+    if intent is Intent.QUESTION:
+        return True  # also any question sentence, no pattern needed
+    if any(hit.intent is intent for hit in _attachment_hits(attachments, way, set())):
+        return True
+    body = reply_text(text)
+    if not body.strip():
+        return False
+    language = _language(body) or _language(text) or _fallback_language(body or text)
+    pipeline = get_pipeline(language, extra_patterns, model)
+    if pipeline.model is not None:
+        return True
+    doc = pipeline.nlp.make_doc(body[:MAX_ANALYZED_CHARS])
+    # An inbound order is also an acceptance (see `settle`).
+    intents = (intent, Intent.ORDER_CONFIRMED) if intent is Intent.ACCEPT and way == INBOUND else (intent,)
+    labels = [label for i in intents for label in (i.value, f"{i.value}{WEAK}")]
+    return pipeline.nlp.get_pipe("ghostscan_matcher").may_match(doc, labels)
 
 
 # Function words only: frequent, short, and nearly disjoint between the two languages.

@@ -315,6 +315,17 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_CLAUSE_HASHES: list[set[int]] = []
+
+
+def _clause_hashes(doc: Doc) -> tuple[set[int], set[int]]:
+    """String hashes of `_CLAUSE_PUNCT` and `_CLAUSE_WORDS` (the same in every vocabulary)."""
+    if not _CLAUSE_HASHES:
+        strings = doc.vocab.strings
+        _CLAUSE_HASHES.extend({strings.add(t) for t in texts} for texts in (_CLAUSE_PUNCT, _CLAUSE_WORDS))
+    return _CLAUSE_HASHES[0], _CLAUSE_HASHES[1]
+
+
 class _Layout:
     """Sentence and clause indices of a document's tokens."""
 
@@ -323,14 +334,19 @@ class _Layout:
         self.sents = list(doc.sents)
         self.sent_of: list[int] = [0] * len(doc)
         self.clause_of: list[int] = [0] * len(doc)
+        # Over the token arrays' plain integers: a Token object per word cost more than
+        # the rest of the rules.
+        punct, words = _clause_hashes(doc)
+        columns = doc.to_array(["ORTH", "NORM"]).tolist()
         clause = 0
         for number, sent in enumerate(self.sents):
             clause += 1
-            for token in sent:
-                self.sent_of[token.i] = number
-                if token.text in _CLAUSE_PUNCT or token.norm_ in _CLAUSE_WORDS:
+            for i in range(sent.start, sent.end):
+                self.sent_of[i] = number
+                orth, norm = columns[i]
+                if orth in punct or norm in words:
                     clause += 1
-                self.clause_of[token.i] = clause
+                self.clause_of[i] = clause
         self._questions = [self._ends_with_question(s) for s in self.sents]
 
     @staticmethod

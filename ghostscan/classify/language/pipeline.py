@@ -8,13 +8,13 @@ folded NORMs
     both become ``fuer``), so one pattern covers the spellings of keyboards without
     umlauts. A blank pipeline folds its vocabulary once; with a trained pipeline, whose
     models read NORM as a feature, the ``ghostscan_norm`` component folds after them.
-``sentencizer``
-    Punctuation-based sentence boundaries (spaCy's rule-based component).
-``ghostscan_line_breaks``
-    Also starts a sentence after a blank line and after a short line ("Hallo Anna,",
-    "Preis: 1.200 €"): mail is written in lines, and a greeting or a table row without a
-    full stop must not run into the next sentence. Long lines are taken as hard-wrapped
-    prose and joined.
+``ghostscan_sentences``
+    Punctuation-based sentence boundaries, exactly those of spaCy's rule-based
+    ``sentencizer``, computed over the token arrays instead of a Token object per word
+    as the sentencizer builds them. Also starts a
+    sentence after a blank line and after a short line ("Hallo Anna,", "Preis: 1.200 €"):
+    mail is written in lines, and a greeting or a table row without a full stop must not
+    run into the next sentence. Long lines are taken as hard-wrapped prose and joined.
 ``ghostscan_matcher``
     The patterns of ``patterns/<lang>.jsonl`` plus the user's files, matched on NORM
     with spaCy's ``Matcher`` and ``PhraseMatcher``; every match lands in
@@ -232,8 +232,7 @@ def _build(lang: str, extra_patterns: list[Path], model: str | None) -> Language
         # A trained pipeline reads NORM as a feature: fold only after it has run.
         nlp.add_pipe("ghostscan_norm")
     if not (nlp.has_pipe("parser") or nlp.has_pipe("senter")):
-        nlp.add_pipe("sentencizer")
-        nlp.add_pipe("ghostscan_line_breaks")
+        nlp.add_pipe("ghostscan_sentences")
     matcher = nlp.add_pipe("ghostscan_matcher")
     package = load_patterns(PATTERNS_DIR / f"{lang}.jsonl")
     matcher.add_patterns(package)
@@ -276,8 +275,8 @@ def _register_components() -> None:
 
     if not Language.has_factory("ghostscan_norm"):
         Language.component("ghostscan_norm", func=_norm_component)
-    if not Language.has_factory("ghostscan_line_breaks"):
-        Language.component("ghostscan_line_breaks", func=_line_breaks_component)
+    if not Language.has_factory("ghostscan_sentences"):
+        Language.component("ghostscan_sentences", func=_sentences_component)
     if not Language.has_factory("ghostscan_matcher"):
         Language.factory(
             "ghostscan_matcher",
@@ -325,20 +324,51 @@ def _norm_component(doc: Doc) -> Doc:
     return doc
 
 
-def _line_breaks_component(doc: Doc) -> Doc:
-    text = doc.text
-    if "\n" not in text:
-        return doc
-    from spacy.attrs import IS_SPACE
+_SENTENCE_ENDS: set[int] = set()
+_UNSET_START = 2**64 - 1
+"""``SENT_START`` -1 (not a sentence start) as the unsigned value of a token array."""
 
-    # Only whitespace tokens can hold a line break; find them without a Python loop.
-    for i in doc.to_array(IS_SPACE).nonzero()[0]:
-        token = doc[int(i)]
-        if "\n" not in token.text or token.i + 1 >= len(doc):
-            continue
-        line_start = text.rfind("\n", 0, token.idx) + 1
-        if token.text.count("\n") > 1 or token.idx - line_start < SHORT_LINE:
-            doc[token.i + 1].is_sent_start = True
+
+def _sentences_component(doc: Doc) -> Doc:
+    """Sentence starts: spaCy's sentencizer, then line breaks (see the module docstring).
+
+    The same steps as spaCy's ``Sentencizer``: a token that is neither punctuation nor
+    a sentence-final character opens a sentence when a sentence-final character came
+    since the last sentence start ("Danke. Wir …", also after '." )'); a boundary set
+    before (none in a blank pipeline) is left as it is. Over the token arrays' plain
+    integers: a Token object per word, as the sentencizer builds them, cost more.
+    """
+    import numpy
+
+    size = len(doc)
+    if not size:
+        return doc
+    if not _SENTENCE_ENDS:
+        from spacy.pipeline import Sentencizer
+
+        _SENTENCE_ENDS.update(doc.vocab.strings.add(c) for c in Sentencizer.default_punct_chars)
+    ends = _SENTENCE_ENDS
+    values: list[int] = []
+    seen_end = False
+    for orth, is_punct, preset in doc.to_array(["ORTH", "IS_PUNCT", "SENT_START"]).tolist():
+        is_end = orth in ends
+        start = not values
+        if seen_end and not is_punct and not is_end:
+            start, seen_end = True, False
+        elif is_end:
+            seen_end = True
+        values.append(preset or (1 if start else _UNSET_START))
+    text = doc.text
+    if "\n" in text:
+        # Only whitespace tokens can hold a line break; find them without a Python loop.
+        for i in doc.to_array("IS_SPACE").nonzero()[0]:
+            token = doc[int(i)]
+            if "\n" not in token.text or token.i + 1 >= size:
+                continue
+            line_start = text.rfind("\n", 0, token.idx) + 1
+            if token.text.count("\n") > 1 or token.idx - line_start < SHORT_LINE:
+                values[token.i + 1] = 1
+    doc.from_array(["SENT_START"], numpy.array(values, dtype=numpy.uint64))
     return doc
 
 
@@ -390,6 +420,10 @@ class _Lookup:
     """Match keys of one-token patterns this word is a match of."""
 
 
+_NOTHING = _Lookup(frozenset(), frozenset(), ())
+"""The lookup of a word no pattern asks for (most words)."""
+
+
 @dataclass
 class _Rule:
     """One token pattern: its Matcher, its longest match, what a sentence must contain."""
@@ -400,6 +434,8 @@ class _Rule:
     """Per required token, the NORM hashes it accepts; a sentence needs one of each."""
     regexes: tuple[int, ...]
     """Ids of requirement regexes a sentence needs a word for."""
+    label: int = 0
+    """Hash of the pattern's label."""
 
 
 class PatternMatcher:
@@ -477,6 +513,7 @@ class PatternMatcher:
                     _max_length(pattern),
                     tuple(frozenset(self._hash(w) for w in alternatives) for alternatives in words),
                     tuple(self._regex_id(r) for r in regexes),
+                    self._names[key_hash][0],
                 )
             )
             trigger = _trigger(words, regexes, self._common)
@@ -501,13 +538,18 @@ class PatternMatcher:
         found: set[tuple[int, int, int]] = set(self._phrases(doc))
         # NORM hashes, not Token objects: building a Token per word costs more than the rest.
         norms: list[int] = doc.to_array(NORM).tolist()
+        # Each distinct word is looked up once, and only the words that mean something to
+        # a pattern are visited below: most words of a mail mean nothing to any.
+        lookups = {norm: self._lookup(norm) for norm in set(norms)}
+        telling = [(i, lookup) for i, lookup in enumerate(map(lookups.__getitem__, norms)) if lookup is not _NOTHING]
+        next_telling = 0
         for sent in doc.sents:
             first_token, end_token = sent.start, sent.end
-            present = set(norms[first_token:end_token])
             regexes: set[int] = set()
             where: dict[int, list[int]] = {rule: [first_token, end_token - 1] for rule in self._always}
-            for i in range(first_token, end_token):
-                lookup = self._lookup(norms[i])
+            while next_telling < len(telling) and telling[next_telling][0] < end_token:
+                i, lookup = telling[next_telling]
+                next_telling += 1
                 regexes |= lookup.regexes
                 for key in lookup.singles:
                     found.add((key, i, i + 1))
@@ -517,6 +559,9 @@ class PatternMatcher:
                         where[rule] = [i, i]
                     else:
                         seen[1] = i
+            if not where:
+                continue
+            present = set(norms[first_token:end_token])
             for rule_id, (first, last) in where.items():
                 rule = self._rules[rule_id]
                 if any(words.isdisjoint(present) for words in rule.words):
@@ -536,6 +581,33 @@ class PatternMatcher:
             spans.append(Span(doc, start, end, label=label, span_id=pattern_id))
         doc.spans[self.spans_key] = spans
         return doc
+
+    def may_match(self, doc: Doc, labels: Iterable[str]) -> bool:
+        """Whether a pattern labelled one of *labels* may match in *doc*, before any sentence is known.
+
+        False only where `__call__` certainly finds no such match: no phrase of theirs
+        is in the text, and no token pattern of theirs finds a word for each token it
+        requires anywhere in it (`__call__` asks that of one sentence). *doc* needs its
+        tokens and NORMs only, as the tokenizer of a blank pipeline makes them.
+        """
+        from spacy.attrs import NORM
+
+        wanted = {self._hash(label) for label in labels}
+        norms = set(doc.to_array(NORM).tolist())
+        lookups = [self._lookup(norm) for norm in norms]
+        if any(self._names[key][0] in wanted for lookup in lookups for key in lookup.singles):
+            return True
+        regexes: set[int] = set()
+        for lookup in lookups:
+            regexes |= lookup.regexes
+        for rule in self._rules:
+            if (
+                rule.label in wanted
+                and all(not words.isdisjoint(norms) for words in rule.words)
+                and all(regex in regexes for regex in rule.regexes)
+            ):
+                return True
+        return any(self._names[key][0] in wanted for key, _, _ in self._phrases(doc))
 
     def _regex_id(self, regex: str) -> int:
         known = self._regex_ids.get(regex)
@@ -557,7 +629,7 @@ class PatternMatcher:
                 rules.update(self._by_regex.get(regex, ()))
             singles = list(self._single_words.get(norm_hash, ()))
             singles.extend(key for regex, key in self._single_regexes if regex in regexes)
-            cached = _Lookup(frozenset(rules), regexes, tuple(singles))
+            cached = _Lookup(frozenset(rules), regexes, tuple(singles)) if rules or regexes or singles else _NOTHING
             if len(self._norm_cache) >= _NORM_CACHE_LIMIT:
                 self._norm_cache.clear()
             self._norm_cache[norm_hash] = cached

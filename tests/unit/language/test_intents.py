@@ -465,3 +465,33 @@ def test_pattern_labels():
     assert is_valid_label("offer") and is_valid_label("decline.weak") and is_valid_label("no.accept")
     assert is_valid_label("negation") and is_valid_label("idiom")
     assert not is_valid_label("no.negation") and not is_valid_label("sale") and not is_valid_label("offer.strong")
+
+
+def test_may_say_never_misses_an_intent_the_analysis_finds():
+    """`may_say` may only answer False where `analyze_text` finds no such intent."""
+    import sys
+    from pathlib import Path
+
+    from ghostscan.classify.language import Intent, analyze_text, may_say
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "language"))
+    from intent_scoring import load_rows
+
+    rows = load_rows(Path(__file__).resolve().parents[2] / "data" / "intents.tsv")
+    lacking = 0
+    for row in rows:
+        for direction in ("inbound", "outbound"):
+            found = set(analyze_text(row.text, direction=direction, sent=row.sent).intents)
+            for intent in Intent:
+                possible = may_say(row.text, intent, direction=direction)
+                assert possible or intent not in found, (row.id, direction, intent)
+                lacking += not possible
+    # And it does rule out most intents of most messages, which is what it is for.
+    assert lacking > len(rows) * 2 * len(Intent) // 2
+
+
+def test_may_say_sees_an_order_in_an_attachment_name():
+    from ghostscan.classify.language import Intent, may_say
+
+    assert may_say("Anbei.", Intent.ORDER_CONFIRMED, direction="inbound", attachments=["Bestellung_4711.pdf"])
+    assert not may_say("Anbei.", Intent.ORDER_CONFIRMED, direction="inbound", attachments=["Logo.png"])

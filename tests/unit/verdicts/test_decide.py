@@ -168,6 +168,10 @@ class Texts:
         self.read.append(message.meta.ref.key)
         return self.texts.get(message.meta.ref.key)
 
+    def says(self, message, intent):
+        text = self.text(message)
+        return text.phrase(intent) if text is not None and text.has(intent) else None
+
     def contact(self, customer):
         return self.customer
 
