@@ -79,6 +79,51 @@ def report_json(report: Report, *, explain: bool = False) -> dict[str, Any]:
 
 
 def write_json(report: Report, out: TextIO, *, explain: bool = False) -> None:
-    """Write the report as indented JSON (UTF-8, non-ASCII kept) and a final newline."""
-    json.dump(report_json(report, explain=explain), out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    """Write the report as indented JSON (UTF-8, non-ASCII kept) and a final newline.
+
+    The text is exactly ``json.dump(..., ensure_ascii=False, indent=2)``'s, made by
+    `_indented`: the standard library's pure-Python encoder (the only one that indents
+    before Python 3.13) spent over a second on 16,000 conversations.
+    """
+    data = report_json(report, explain=explain)
+    out.write("{")
+    for index, (key, value) in enumerate(data.items()):
+        out.write(("," if index else "") + "\n  " + _string(key) + ": ")
+        if key == "conversations" and value:
+            # A conversation at a time: the whole report as one string would be large.
+            for number, conversation in enumerate(value):
+                out.write((",\n    " if number else "[\n    ") + _indented(conversation, "    "))
+            out.write("\n  ]")
+        else:
+            out.write(_indented(value, "  "))
+    out.write("\n}\n")
+
+
+_string = json.encoder.encode_basestring  # the C encoder json uses with ensure_ascii=False
+
+
+def _indented(value: Any, indent: str) -> str:
+    """*value* as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it at *indent*."""
+    if type(value) is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return int.__repr__(value)
+    inner = indent + "  "
+    if type(value) is dict:
+        if not value:
+            return "{}"
+        if all(type(key) is str for key in value):
+            items = [_string(key) + ": " + _indented(item, inner) for key, item in value.items()]
+            return "{\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "}"
+    elif type(value) in (list, tuple):
+        if not value:
+            return "[]"
+        return "[\n" + inner + (",\n" + inner).join([_indented(item, inner) for item in value]) + "\n" + indent + "]"
+    # Floats and anything else: as json writes them.
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
