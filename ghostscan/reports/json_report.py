@@ -104,26 +104,37 @@ _string = json.encoder.encode_basestring  # the C encoder json uses with ensure_
 
 def _indented(value: Any, indent: str) -> str:
     """*value* as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes it at *indent*."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return _string(value)
     if value is None:
         return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if type(value) is int:
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
         return int.__repr__(value)
     inner = indent + "  "
-    if type(value) is dict:
+    if kind is dict:
         if not value:
             return "{}"
         if all(type(key) is str for key in value):
-            items = [_string(key) + ": " + _indented(item, inner) for key, item in value.items()]
-            return "{\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "}"
-    elif type(value) in (list, tuple):
+            # Plain values inline: most of a report's values are strings, numbers, null.
+            parts = []
+            for key, item in value.items():
+                kind = type(item)
+                if kind is str:
+                    text = _string(item)
+                elif item is None:
+                    text = "null"
+                elif kind is int:
+                    text = int.__repr__(item)
+                else:
+                    text = _indented(item, inner)
+                parts.append(_string(key) + ": " + text)
+            return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + indent + "}"
+    elif kind is list or kind is tuple:
         if not value:
             return "[]"
-        return "[\n" + inner + (",\n" + inner).join([_indented(item, inner) for item in value]) + "\n" + indent + "]"
+        return "[\n" + inner + (",\n" + inner).join([_string(item) if type(item) is str else _indented(item, inner) for item in value]) + "\n" + indent + "]"
     # Floats and anything else: as json writes them.
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
