@@ -173,7 +173,9 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
                 log.info("skipped %s: %s", raw.ref, raw.error)
                 continue
             if raw.meta is not None:
-                items.append((raw, raw.meta))  # parsed once, when the source stored it
+                # Parsed once, when the source stored it. Held without the rest of the
+                # source's record (flags, dates, a second ref): some 30 MB at 100,000.
+                items.append((_Held(raw.meta.ref, raw.loader), raw.meta))
                 continue
             try:
                 meta = parse_headers(raw.headers, raw.ref, raw.folder_role, size=raw.size, internal_date=raw.internal_date)
@@ -181,7 +183,7 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
                 problems.append(Problem(str(raw.ref), None, f"unreadable headers: {exc}"))
                 log.info("skipped %s: unreadable headers: %s", raw.ref, exc)
                 continue
-            items.append((_Held(raw.ref, raw.loader), meta))
+            items.append((_Held(meta.ref, raw.loader), meta))
         progress.advance(batch)
     progress.done()
     return items

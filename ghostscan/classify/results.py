@@ -128,22 +128,33 @@ def classification_from_json(text: str) -> Classification:
 
 
 def text_to_json(t: MessageText) -> str:
+    """*t* as a compact JSON array: ``[language, intents, evidence, return_date]``."""
     return json.dumps(
-        {
-            "language": t.language,
-            "intents": sorted(t.intents),
-            "evidence": [[e.rule, e.detail] for e in t.evidence],
-            "return_date": t.return_date.isoformat() if t.return_date else None,
-        },
+        [
+            t.language,
+            sorted(t.intents),
+            [[e.rule, e.detail] for e in t.evidence],
+            t.return_date.isoformat() if t.return_date else None,
+        ],
         ensure_ascii=False,
+        separators=(",", ":"),
     )
 
 
 def text_from_json(text: str) -> MessageText:
+    """The `MessageText` `text_to_json` wrote (or the object form before it).
+
+    Raises:
+        ValueError: not such JSON.
+    """
     data = json.loads(text)
+    if isinstance(data, dict):
+        # Written by ghostscan before the compact form (see migration compact_results).
+        data = [data["language"], data["intents"], data["evidence"], data["return_date"]]
+    language, intents, evidence, return_date = data
     return MessageText(
-        language=data["language"],
-        intents=frozenset(data["intents"]),
-        evidence=_evidence(data["evidence"]),
-        return_date=date.fromisoformat(data["return_date"]) if data["return_date"] else None,
+        language=language,
+        intents=frozenset(intents),
+        evidence=_evidence(evidence),
+        return_date=date.fromisoformat(return_date) if return_date else None,
     )

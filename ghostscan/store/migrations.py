@@ -176,12 +176,14 @@ def _add_snapshots(conn: sqlite3.Connection) -> None:
 
 def _compact_results(conn: sqlite3.Connection) -> None:
     # The results table in the compact form of ghostscan.classify.results (a message's
-    # kind as a short JSON array, the rules that did not fire as a count of the chain's
-    # first rules) and WITHOUT ROWID: its rows are now far below a twentieth of a page,
+    # kind and text reading as short JSON arrays, the rules that did not fire as a count
+    # of the chain's first rules) and WITHOUT ROWID: its rows are now far below a twentieth of a page,
     # and the primary key no longer keeps a second copy of account, folder and uid in an
     # index of its own. At 100,000 messages the table went from about 45 MB to a few.
     # Rows are converted, not dropped: nothing has to be classified or fetched again.
-    from ghostscan.classify.results import classification_from_json, classification_to_json
+    from ghostscan.classify.results import classification_from_json, classification_to_json, text_from_json, text_to_json
+
+    compact = {"kind": (classification_from_json, classification_to_json), "text": (text_from_json, text_to_json)}
 
     conn.execute(
         """
@@ -201,11 +203,12 @@ def _compact_results(conn: sqlite3.Connection) -> None:
     while batch := rows.fetchmany(5000):
         converted = []
         for account, folder, uid, name, version, value in batch:
-            if name == "kind":
+            if name in compact:
+                read, write = compact[name]
                 try:
-                    value = classification_to_json(classification_from_json(value))
+                    value = write(read(value))  # type: ignore[operator]
                 except (ValueError, KeyError, TypeError):
-                    continue  # not a result this ghostscan can read: classified again
+                    continue  # not a result this ghostscan can read: decided again
             converted.append((account, folder, uid, name, version, value))
         conn.executemany("INSERT INTO results_compact VALUES (?, ?, ?, ?, ?, ?)", converted)
     conn.execute("DROP TABLE results")

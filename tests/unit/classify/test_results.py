@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
-from ghostscan.classify.base import Classification, Evidence, MessageKind, ReturnedMessage
+from ghostscan.classify.base import Classification, Evidence, MessageKind, MessageText, ReturnedMessage
 from ghostscan.classify.registry import classify_bytes, default_rules
-from ghostscan.classify.results import classification_from_json, classification_to_json
+from ghostscan.classify.results import classification_from_json, classification_to_json, text_from_json, text_to_json
 from ghostscan.sources.base import MessageRef
 from ghostscan.store import MIGRATIONS, open_store
 
@@ -64,7 +65,7 @@ def test_results_kept_before_are_read_and_compacted_by_the_migration(tmp_path):
             conn.execute("INSERT INTO messages (account, folder, uid, headers) VALUES ('anna', 'INBOX', ?, x'')", (uid,))
         conn.executemany(
             "INSERT INTO results (account, folder, uid, name, version, value) VALUES ('anna', 'INBOX', ?, ?, 'v1', ?)",
-            [(1, "kind", _old_json(human)), (2, "kind", _old_json(bounce)), (2, "text", '{"language": "de"}'), (2, "contact:x@y.de", "{}")],
+            [(1, "kind", _old_json(human)), (2, "kind", _old_json(bounce)), (2, "text", json.dumps({"language": "de", "intents": ["offer"], "evidence": [["intent.offer", "Angebot"]], "return_date": "2026-12-01"})), (2, "contact:x@y.de", "{}")],
         )
     # An older store's rows are still read as they were.
     assert classification_from_json(_old_json(bounce)) == bounce
@@ -81,6 +82,14 @@ def test_results_kept_before_are_read_and_compacted_by_the_migration(tmp_path):
     values = {(uid, name): value for uid, name, _, value in rows}
     assert classification_from_json(values[1, "kind"]) == human
     assert classification_from_json(values[2, "kind"]) == bounce
-    assert values[2, "text"] == '{"language": "de"}' and values[2, "contact:x@y.de"] == "{}"
+    assert text_from_json(values[2, "text"]) == MessageText("de", frozenset({"offer"}), (Evidence("intent.offer", "Angebot"),), date(2026, 12, 1))
+    assert values[2, "text"] == '["de",["offer"],[["intent.offer","Angebot"]],"2026-12-01"]' and values[2, "contact:x@y.de"] == "{}"
     assert len(values[1, "kind"]) < len(_old_json(human)) / 10
     assert left == 3
+
+
+def test_a_text_reading_comes_back_the_same():
+    reading = MessageText("en", frozenset({"out_of_office", "question"}), (Evidence("intent.question", "Could you call me?"),), date(2026, 12, 1))
+
+    assert text_from_json(text_to_json(reading)) == reading
+    assert text_from_json(text_to_json(MessageText("de"))) == MessageText("de")
