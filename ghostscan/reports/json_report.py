@@ -100,6 +100,8 @@ def write_json(report: Report, out: TextIO, *, explain: bool = False) -> None:
 
 
 _string = json.encoder.encode_basestring  # the C encoder json uses with ensure_ascii=False
+_KEYS: dict[str, str] = {}
+"""Key → its encoding and the separator after it: a report has a few dozen keys."""
 
 
 def _indented(value: Any, indent: str) -> str:
@@ -117,20 +119,26 @@ def _indented(value: Any, indent: str) -> str:
     if kind is dict:
         if not value:
             return "{}"
-        if all(type(key) is str for key in value):
-            # Plain values inline: most of a report's values are strings, numbers, null.
-            parts = []
-            for key, item in value.items():
-                kind = type(item)
-                if kind is str:
-                    text = _string(item)
-                elif item is None:
-                    text = "null"
-                elif kind is int:
-                    text = int.__repr__(item)
-                else:
-                    text = _indented(item, inner)
-                parts.append(_string(key) + ": " + text)
+        # Plain values inline: most of a report's values are strings, numbers, null.
+        parts = []
+        for key, item in value.items():
+            head = _KEYS.get(key) if type(key) is str else None
+            if head is None:
+                if type(key) is not str:
+                    break  # json's conversion of other keys, below
+                head = _string(key) + ": "
+                if len(_KEYS) < 500:
+                    _KEYS[key] = head
+            kind = type(item)
+            if kind is str:
+                parts.append(head + _string(item))
+            elif item is None:
+                parts.append(head + "null")
+            elif kind is int:
+                parts.append(head + int.__repr__(item))
+            else:
+                parts.append(head + _indented(item, inner))
+        else:
             return "{\n" + inner + (",\n" + inner).join(parts) + "\n" + indent + "}"
     elif kind is list or kind is tuple:
         if not value:
