@@ -7,17 +7,17 @@ is set aside as a `Problem` with its folder, key and Message-ID, and the scan go
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import gc
 import logging
-import pickle
 import time
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.registry import classify_bytes, classify_message
@@ -96,6 +96,11 @@ class ScanResult:
     stats: ScanStats = field(default_factory=ScanStats)
     junk: tuple[ThreadedMessage, ...] = ()
     recipients: frozenset[Address] = frozenset()
+    report_rows: tuple[Any, ...] | None = None
+    """The decisions' report rows (`ghostscan.reports.model.ReportRow`) when the scan
+    made them already (to keep them, see `Snapshots`), else None: `build_report` makes
+    them. A re-run of an unchanged mailbox reads only these and loads `decisions`
+    (then a `LazyTuple`) when they are asked for."""
 
 
 class Progress(Protocol):
@@ -168,7 +173,9 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
                 log.info("skipped %s: %s", raw.ref, raw.error)
                 continue
             if raw.meta is not None:
-                items.append((raw, raw.meta))  # parsed once, when the source stored it
+                # Parsed once, when the source stored it. Held without the rest of the
+                # source's record (flags, dates, a second ref): some 30 MB at 100,000.
+                items.append((_Held(raw.meta.ref, raw.loader), raw.meta))
                 continue
             try:
                 meta = parse_headers(raw.headers, raw.ref, raw.folder_role, size=raw.size, internal_date=raw.internal_date)
@@ -176,7 +183,7 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
                 problems.append(Problem(str(raw.ref), None, f"unreadable headers: {exc}"))
                 log.info("skipped %s: unreadable headers: %s", raw.ref, exc)
                 continue
-            items.append((_Held(raw.ref, raw.loader), meta))
+            items.append((_Held(meta.ref, raw.loader), meta))
         progress.advance(batch)
     progress.done()
     return items
@@ -336,58 +343,67 @@ class _Snapshot:
 _SETTLED = frozenset({Verdict.ANSWERED, Verdict.DECLINED})
 
 
-_CHUNK = 2000
-"""Decisions pickled together: pickle remembers every object it wrote until the end of a
-dump, which for a whole mailbox at once took some 200 MB at 100,000 messages."""
+def _report_rows(decisions: Sequence[Decision]) -> tuple[Any, ...]:
+    """The report rows of *decisions*, the same `build_report` makes (`ReportRow`)."""
+    from ghostscan.reports.model import row_from_decision
+
+    return tuple(map(row_from_decision, decisions))
 
 
-def _dump(snapshot: _Snapshot) -> bytes:
-    """*snapshot* as compressed, length-prefixed pickles of a few thousand decisions each."""
-    # Compressed: the conversations' headers repeat a lot (a fifth of the size), and a
-    # store is meant to stay small.
-    packer = zlib.compressobj(1)
-    out: list[bytes] = []
+def _dump(snapshot: _Snapshot, rows: Sequence[Any]) -> bytes:
+    """*snapshot* and its report *rows* in sections a re-run can read one by one.
 
-    def put(obj: object) -> None:
-        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        out.append(packer.compress(len(data).to_bytes(8, "big")))
-        out.append(packer.compress(data))
+    The sections: the rows without their messages (what a report of the same day
+    shows), the rows' messages (``--explain`` only), the decisions and the contact
+    messages (a later day's re-run decides again from them).
+    """
+    from ghostscan.store.snapshots import pack_sections
 
-    put(dataclasses.replace(snapshot, decisions=(), contact_messages=()))
-    for items in (snapshot.decisions, snapshot.contact_messages):
-        put(len(items))
-        for start in range(0, len(items), _CHUNK):
-            put(items[start : start + _CHUNK])
-    out.append(packer.flush())
-    return b"".join(out)
+    bare = []
+    for row in rows:
+        row = copy.copy(row)
+        object.__setattr__(row, "messages", ())
+        bare.append(row)
+    head = dataclasses.replace(snapshot, decisions=(), contact_messages=())
+    return pack_sections(head, [bare, [row.messages for row in rows], snapshot.decisions, snapshot.contact_messages])
 
 
-def _load(data: bytes) -> _Snapshot:
-    """The snapshot `_dump` wrote.
+class _Kept:
+    """A snapshot `_dump` wrote, read back: the head at once, the rest on demand.
 
     Raises:
         Exception: the data is not such a snapshot (another ghostscan wrote it).
     """
-    raw = memoryview(zlib.decompress(data))
-    at = 0
 
-    def take() -> Any:
-        nonlocal at
-        size = int.from_bytes(raw[at : at + 8], "big")
-        value = pickle.loads(raw[at + 8 : at + 8 + size])
-        at += 8 + size
-        return value
+    def __init__(self, data: bytes):
+        from ghostscan.store.snapshots import PackedSections
 
-    head = take()
-    if not isinstance(head, _Snapshot):
-        raise TypeError("not a snapshot")
-    parts: list[tuple[Any, ...]] = []
-    for _ in range(2):
-        count, items = take(), []
-        while len(items) < count:
-            items.extend(take())
-        parts.append(tuple(items))
-    return dataclasses.replace(head, decisions=parts[0], contact_messages=parts[1])
+        self._packed = PackedSections(data)
+        self.head = self._packed.head()
+        if not isinstance(self.head, _Snapshot):
+            raise TypeError("not a snapshot")
+
+    def rows(self) -> tuple[Any, ...]:
+        """The report rows; each row's messages are read when first asked for."""
+        from ghostscan.store.snapshots import LazyTuple
+
+        rows = self._packed.section(0)
+        messages: LazyTuple[tuple[Any, ...]] = LazyTuple(lambda: self._packed.section(1))
+        for index, row in enumerate(rows):
+            object.__setattr__(row, "messages", LazyTuple(functools.partial(messages.__getitem__, index)))
+        return rows
+
+    def decisions(self) -> tuple[Decision, ...]:
+        return self._packed.section(2)
+
+    def snapshot(self) -> _Snapshot:
+        """The whole snapshot, decisions and contact messages included."""
+        return dataclasses.replace(self.head, decisions=self.decisions(), contact_messages=self._packed.section(3))
+
+
+def _load(data: bytes) -> _Snapshot:
+    """The whole snapshot `_dump` wrote (see `_Kept`)."""
+    return _Kept(data).snapshot()
 
 
 def _snapshot_basis(settings: Settings) -> str:
@@ -423,15 +439,22 @@ class _SourceLoaders:
         return self._loader(ref) if self._loader else None
 
 
-def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cache: ResultCache | None, problems: list[Problem]) -> _Snapshot | None:
-    """The kept snapshot, its decisions re-made for *now*'s day where they depend on it."""
+def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cache: ResultCache | None, problems: list[Problem]) -> tuple[_Snapshot, tuple[Any, ...]] | None:
+    """The kept snapshot and its report rows, re-made for *now*'s day where they depend on it.
+
+    On the day it was made, only the head and the report rows are read: the decisions
+    come back (`LazyTuple`) only if someone asks for them.
+    """
+    from ghostscan.store.snapshots import LazyTuple
+
     try:
-        snapshot = _load(data)
+        kept = _Kept(data)
+        day = _calendar(settings).local_date(now)
+        if day == kept.head.day:
+            return dataclasses.replace(kept.head, decisions=LazyTuple(kept.decisions)), kept.rows()
+        snapshot = kept.snapshot()
     except Exception:  # noqa: BLE001 - a snapshot of another ghostscan version: scan afresh
         return None
-    day = _calendar(settings).local_date(now)
-    if day == snapshot.day:
-        return snapshot
 
     def text_problem(message: ThreadedMessage, reason: str) -> None:
         problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
@@ -444,7 +467,8 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
     decisions = tuple(d for d in redone if d is not None)
     if cache:
         cache.flush()
-    return _Snapshot(day, decisions, snapshot.problems, snapshot.identity, snapshot.folders, snapshot.messages, snapshot.contact_messages, redone=True)
+    snapshot = _Snapshot(day, decisions, snapshot.problems, snapshot.identity, snapshot.folders, snapshot.messages, snapshot.contact_messages, redone=True)
+    return snapshot, _report_rows(decisions)
 
 
 def scan(source: Source, settings: Settings, *, now: datetime, progress: Progress | None = None, snapshots: Snapshots | None = None) -> ScanResult:
@@ -482,13 +506,14 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     kept = snapshots.load(snapshot_key) if snapshots is not None and snapshot_key is not None else None
     if kept is not None:
         replay_problems: list[Problem] = []
-        snapshot = _replay(kept, source, settings, now, cache, replay_problems)
-        if snapshot is not None:
+        replayed = _replay(kept, source, settings, now, cache, replay_problems)
+        if replayed is not None:
+            snapshot, rows = replayed
             progress.done()
             if snapshots is not None and snapshot_key is not None and snapshot.redone and not replay_problems:
-                snapshots.save(snapshot_key, _dump(snapshot))
-            stats = ScanStats(len(snapshot.folders), snapshot.messages, 0, len(snapshot.decisions), time.perf_counter() - started)
-            return ScanResult(snapshot.decisions, snapshot.problems + tuple(replay_problems), snapshot.identity, snapshot.folders, now, source.location, stats)
+                snapshots.save(snapshot_key, _dump(snapshot, rows))
+            stats = ScanStats(len(snapshot.folders), snapshot.messages, 0, len(rows), time.perf_counter() - started)
+            return ScanResult(snapshot.decisions, snapshot.problems + tuple(replay_problems), snapshot.identity, snapshot.folders, now, source.location, stats, report_rows=rows)
     items = _read(folders, source, progress, problems)
     # The parsed mailbox lives until the scan ends. Left to the cyclic collector, every
     # full collection walks all of it again (about 0.3 s per million objects, several
@@ -529,10 +554,12 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
     if cache:
         cache.flush()
+    rows = None
     if snapshots is not None and snapshot_key is not None and not text_problems:
         # A text that could not be read (a dropped connection) is not kept as an answer.
         snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), len(items), texts.contact_sources())
-        snapshots.save(snapshot_key, _dump(snapshot))
+        rows = _report_rows(decisions)
+        snapshots.save(snapshot_key, _dump(snapshot, rows))
     stats = ScanStats(
         folders=len(folders),
         messages=len(items),
@@ -547,7 +574,7 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     recipients = frozenset(
         r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
     )
-    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, junk=junk, recipients=recipients)
+    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, junk=junk, recipients=recipients, report_rows=rows)
 
 
 @dataclass(frozen=True)

@@ -163,9 +163,11 @@ def build_report(result: "ScanResult", *, verdicts: frozenset[Verdict] | None = 
         verdicts: keep only these verdicts (None: all).
         since: keep only conversations where we wrote on or after this day.
     """
+    # Rows the scan already made (and kept for a re-run) are the ones made here.
+    made = result.report_rows if result.report_rows is not None else map(row_from_decision, result.decisions)
     rows = tuple(
         row
-        for row in map(row_from_decision, result.decisions)
+        for row in made
         if (verdicts is None or row.verdict in verdicts)
         and (since is None or (row.last_outbound is not None and row.last_outbound >= since))
     )

@@ -36,14 +36,36 @@ def test_a_kept_scan_result_comes_back_whole_from_its_chunks(monkeypatch):
     from pathlib import Path
 
     from ghostscan import pipeline
+    from ghostscan.reports.model import build_report
     from ghostscan.settings import Settings
+    from ghostscan.store import snapshots
 
     result = pipeline.scan_path(Path(__file__).resolve().parents[2] / "samples" / "mailbox", Settings(), now=datetime(2026, 11, 20, 23, 59, tzinfo=timezone.utc))
     contacts = tuple(m for d in result.decisions for m in d.conversation.messages if m.direction is Direction.INBOUND)
     snapshot = pipeline._Snapshot(datetime(2026, 11, 20).date(), result.decisions, result.problems, result.identity, tuple(result.folders), result.stats.messages, contacts)
-    monkeypatch.setattr(pipeline, "_CHUNK", 3)  # several chunks even for the small sample mailbox
+    monkeypatch.setattr(snapshots, "CHUNK", 3)  # several chunks even for the small sample mailbox
+    rows = build_report(result).rows
 
-    back = pipeline._load(pipeline._dump(snapshot))
+    data = pipeline._dump(snapshot, rows)
+    back = pipeline._load(data)
 
     assert len(result.decisions) > 3 and len(contacts) > 3
     assert back == snapshot
+    # The report rows come back the same, their messages (read only when asked for) too.
+    kept = pipeline._Kept(data).rows()
+    assert kept == rows
+    assert [tuple(row.messages) for row in kept] == [row.messages for row in rows]
+    assert any(row.messages for row in rows)
+
+
+def test_a_lazy_tuple_loads_once_and_acts_as_its_tuple():
+    from ghostscan.store.snapshots import LazyTuple
+
+    loads = []
+    lazy = LazyTuple(lambda: loads.append(1) or (1, 2, 3))
+    assert not loads
+    assert lazy == (1, 2, 3) and (1, 2, 3) == lazy
+    assert list(lazy) == [1, 2, 3] and lazy[1:] == (2, 3) and len(lazy) == 3
+    assert hash(lazy) == hash((1, 2, 3))
+    assert pickle.loads(pickle.dumps(lazy)) == (1, 2, 3)
+    assert loads == [1]

@@ -99,6 +99,25 @@ def test_json_report_schema():
     assert data["problems"] == [{"ref": "INBOX/1", "message_id": None, "reason": "gone"}]
 
 
+def test_json_report_is_the_text_json_dump_writes():
+    from ghostscan.reports.json_report import report_json
+    from ghostscan.reports.model import MessageRow
+
+    message = MessageRow("2026-11-02T09:00", "inbound", "human", "INBOX", "a@b.de", "Re: \"Zitat\" \\ Tab\t\u2028 ünd 日本", "references", (EvidenceRow("human.default", "x\ny"),), ("lists.list_id",))
+    odd = dataclasses.replace(
+        row(Verdict.SILENT, "Angebot\x00 mit\nZeile", days=3, company=None),
+        phones=("+4930123",),
+        messages=(message, dataclasses.replace(message, evidence=(), misses=())),
+        first_reply=datetime(2026, 11, 3, 8, 0, tzinfo=timezone.utc),
+        business_days_to_first_reply=1,
+    )
+    for report in (REPORT, dataclasses.replace(REPORT, rows=(*REPORT.rows, odd), problems=()), dataclasses.replace(REPORT, rows=())):
+        for explain in (False, True):
+            out = io.StringIO()
+            write_json(report, out, explain=explain)
+            assert out.getvalue() == json.dumps(report_json(report, explain=explain), ensure_ascii=False, indent=2) + "\n"
+
+
 def test_terminal_summary_block_is_rendered_whole():
     from ghostscan.reports.terminal import AuditSummaryBlock
 
