@@ -14,6 +14,7 @@ import gc
 import logging
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,8 +35,11 @@ from ghostscan.verdicts.decide import DecideOptions, decide_verdict, subject_nam
 from ghostscan.verdicts.model import Decision, Verdict
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from ghostscan.actions.rescue import CheckMode, Rescuer, SpamCheck
     from ghostscan.environment import Environment
+    from ghostscan.sources.imap import ImapSource
 
 log = logging.getLogger(__name__)
 
@@ -644,13 +648,9 @@ def scan_account(
         NetworkError: the server cannot be reached or keeps dropping the connection.
         StoreError: the store is locked, corrupt or from a newer ghostscan.
     """
-    from ghostscan.sources.imap import ImapSource
-    from ghostscan.store.db import open_store
     from ghostscan.store.snapshots import StoredSnapshots
 
-    account = settings.account(name)
-    with open_store(store_path) as store:
-        source = ImapSource(account, store, env)
+    with _account_source(name, settings, env=env, store_path=store_path) as (source, store, account_settings):
 
         def sync(folder: Folder) -> None:
             # keep_parsed: when the kept decisions cannot be reused, the scan takes what
@@ -658,14 +658,23 @@ def scan_account(
             source.sync(folder, keep_parsed=True)
             source.synced.add(folder.name)
 
+        return scan(source, account_settings, now=now, progress=progress, snapshots=StoredSnapshots(store, name, sync))
+
+
+@contextmanager
+def _account_source(name: str, settings: Settings, *, env: "Environment", store_path: Path) -> Iterator[tuple["ImapSource", "sqlite3.Connection", Settings]]:
+    """The IMAP source of account *name* over the store at *store_path*, closed after the block.
+
+    Yields the source, the store and *settings* with the account's folder settings.
+    """
+    from ghostscan.sources.imap import ImapSource
+    from ghostscan.store.db import open_store
+
+    account = settings.account(name)
+    with open_store(store_path) as store:
+        source = ImapSource(account, store, env)
         try:
-            return scan(
-                source,
-                dataclasses.replace(settings, folders=account.folders),
-                now=now,
-                progress=progress,
-                snapshots=StoredSnapshots(store, name, sync),
-            )
+            yield source, store, dataclasses.replace(settings, folders=account.folders)
         finally:
             source.close()
 
@@ -714,20 +723,11 @@ def spam_check_account(
     Raises:
         ConfigError, AuthError, NetworkError, StoreError: as for `scan_account`.
     """
-    import dataclasses
-
     from ghostscan.actions.rescue import ImapRescuer, check_spam
-    from ghostscan.sources.imap import ImapSource
-    from ghostscan.store.db import open_store
 
-    account = settings.account(name)
-    with open_store(store_path) as store:
-        source = ImapSource(account, store, env)
-        try:
-            result = scan(source, dataclasses.replace(settings, folders=account.folders), now=now, progress=progress)
-            return check_spam(result, ImapRescuer(source.session, result.folders), mode)
-        finally:
-            source.close()
+    with _account_source(name, settings, env=env, store_path=store_path) as (source, _store, account_settings):
+        result = scan(source, account_settings, now=now, progress=progress)
+        return check_spam(result, ImapRescuer(source.session, result.folders), mode)
 
 
 def rebuild_store(path: Path, accounts: Iterable[str], settings: Settings, *, env: "Environment") -> Iterator[tuple[str, int, int]]:
