@@ -423,7 +423,11 @@ def settings_from_mapping(data: Mapping[str, Any] | None, path: str | None = Non
         ZoneInfo(silence.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise sil.error("timezone", f"unknown time zone {silence.timezone!r} (expected e.g. Europe/Berlin)") from None
-    _check_holidays(sil, silence)
+    if "country" in sil.data or "subdivision" in sil.data:
+        # Checked against the holidays package only where the config names them: importing
+        # it and a country's calendar costs ~0.1 s a run, and the defaults are known good
+        # (tests/unit/test_settings.py).
+        _check_holidays(sil, silence)
     sil.finish()
 
     folders = _folders(root.section("folders"), FolderSettings())

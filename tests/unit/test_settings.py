@@ -141,3 +141,20 @@ def test_account_defaults_and_unknown_account():
     assert work.folders == s.folders
     with pytest.raises(ConfigError, match=r"no account 'home' in the config \(accounts: work\)"):
         s.account("home")
+
+
+def test_the_default_holiday_calendar_is_known_to_the_holidays_package():
+    import holidays
+
+    defaults = Settings().silence
+    assert holidays.country_holidays(defaults.country, subdiv=defaults.subdivision, years=2026)
+
+
+def test_a_config_that_names_no_country_does_not_load_the_holiday_calendars():
+    # Every command loads the settings; the holidays package costs ~0.1 s, so only a
+    # configured country or subdivision is checked against it.
+    import subprocess
+    import sys
+
+    code = "import sys; from ghostscan.settings import settings_from_mapping; settings_from_mapping({'silence': {'business_days': 3}}); print('holidays' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
