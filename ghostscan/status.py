@@ -14,7 +14,7 @@ class ExitStatus(IntEnum):
     OK = 0
     """The run completed."""
     ERROR = 1
-    """An unexpected error (a bug); rerun with --debug for the traceback."""
+    """An output file could not be written, or an unexpected error (a bug; rerun with --debug for the traceback)."""
     USAGE = 2
     """Wrong command-line usage (unknown option, bad value)."""
     CONFIG = 3
