@@ -19,6 +19,7 @@ from ghostscan.classify.results import text_from_json, text_to_json
 from ghostscan.parse.addresses import Address
 from ghostscan.settings import NlpSettings
 from ghostscan.threads.model import Direction, ThreadedMessage
+from ghostscan.verdicts.model import Said
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +136,18 @@ class ReadPlanner:
 
     def says(self, message: ThreadedMessage, intent: str) -> str | None:
         """See `TextReader.says`."""
+        return self.said(message, intent).phrase
+
+    def said(self, message: ThreadedMessage, intent: str) -> Said:
+        """See `TextReader.said`: an unknown message counts as unreadable, like in `text`."""
         if self._texts.known(message) or self._texts.lacks(message, intent):
-            return self._texts.says(message, intent)
+            return self._texts.said(message, intent)
         if self._read is not None and self._read(message):
-            return self._texts.says(message, intent)
+            return self._texts.said(message, intent)
         self.refs.append(message.meta.ref)
         if message.kind is MessageKind.AUTO_REPLY:
             self.unknown_auto_reply = True
-        return None
+        return Said(readable=False)
 
     def contact(self, customer: Address) -> CustomerContact:
         """See `TextReader.contact`."""
@@ -265,21 +270,26 @@ class MailTexts:
         return self._texts[ref]
 
     def says(self, message: ThreadedMessage, intent: str) -> str | None:
-        """See `TextReader.says`.
+        """See `TextReader.says` and `said`."""
+        return self.said(message, intent).phrase
+
+    def said(self, message: ThreadedMessage, intent: str) -> Said:
+        """See `TextReader.said`.
 
         A message whose words cannot make *intent* (`may_say_in_body`, the tokenizer
         alone) is not read further; that it lacks the intent is kept like a text
-        reading. In a silent conversation every message is asked for a firm order,
-        and most have none of its words.
+        reading, and it counts as read. In a silent conversation every message is
+        asked for a firm order, and most have none of its words; of the customers'
+        last replies, asked for a "no", most have none of a decline's.
         """
         ref = message.meta.ref
         if not self.known(message):
             if self.lacks(message, intent):
-                return None
+                return Said(readable=True)
             read = self._read_body(message)
             if read is None:
                 self._texts[ref] = None
-                return None
+                return Said(readable=False)
             body, attachments = read
             direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
             try:
@@ -287,15 +297,17 @@ class MailTexts:
             except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
                 self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
                 self._texts[ref] = None
-                return None
+                return Said(readable=False)
             if not possible:
                 self._lacking.add((ref, intent))
                 if self._cache is not None:
                     self._cache.put(ref, f"lacks:{intent}", "true")
-                return None
+                return Said(readable=True)
             self._texts[ref] = self._analyse(message, body, attachments)
         text = self._texts[ref]
-        return text.phrase(intent) if text is not None and text.has(intent) else None
+        if text is None:
+            return Said(readable=False)
+        return Said(readable=True, phrase=text.phrase(intent) if text.has(intent) else None)
 
     def _read_body(self, message: ThreadedMessage) -> tuple[str, tuple[str, ...]] | None:
         """Body text and attachment names of *message*, or None when it cannot be read."""

@@ -175,12 +175,14 @@ def decide_verdict(conv: Conversation, options: DecideOptions) -> Decision | Non
     last_ours = max(i for i, m in enumerate(messages) if _ours(m))
     if replies and replies[-1] > last_ours:
         reply = messages[replies[-1]]
-        text = options.texts.text(reply)
-        if text is not None and text.has("decline"):
-            evidence.insert(0, Evidence("verdict.declined", f"{_describe(reply)}: {text.phrase('decline')!r}"))
+        # Asked for the "no" alone: most replies lack every word of one, and the tokenizer
+        # tells them without reading the whole text.
+        no = options.texts.said(reply, "decline")
+        if no.phrase is not None:
+            evidence.insert(0, Evidence("verdict.declined", f"{_describe(reply)}: {no.phrase!r}"))
             return _decision(conv, Verdict.DECLINED, evidence, customer, ours, [], None, options)
         evidence.insert(0, Evidence("verdict.answered", f"reply from {_describe(reply)}"))
-        if text is not None:
+        if no.readable:
             evidence.append(Evidence("verdict.declined.miss", "their reply says no 'no'"))
         return _decision(conv, Verdict.ANSWERED, evidence, customer, ours, [], None, options)
 

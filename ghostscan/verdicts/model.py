@@ -83,6 +83,19 @@ class Decision:
     business_days_to_first_reply: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Said:
+    """What one message says about one intent (see `TextReader.said`).
+
+    Attributes:
+        readable: its text could be read; False leaves the verdict to the headers.
+        phrase: the phrase by which it says the intent, or None when it does not.
+    """
+
+    readable: bool
+    phrase: str | None = None
+
+
 class TextReader(Protocol):
     """Reads message text on demand; the verdicts stage asks only where a decision needs it."""
 
@@ -95,6 +108,13 @@ class TextReader(Protocol):
 
         The same as asking `text`, for a reader that can tell a message without the
         intent at less cost than reading all of it.
+        """
+        ...
+
+    def said(self, message: ThreadedMessage, intent: str) -> Said:
+        """Like `says`, and whether the text of *message* could be read at all.
+
+        A "no" not found in a reply is evidence only when the reply was read.
         """
         ...
 
@@ -111,6 +131,9 @@ class NoTexts:
 
     def says(self, message: ThreadedMessage, intent: str) -> str | None:
         return None
+
+    def said(self, message: ThreadedMessage, intent: str) -> Said:
+        return Said(readable=False)
 
     def contact(self, customer: Address) -> CustomerContact:
         return CustomerContact(name=customer.name or None, company=None if customer.is_freemail else customer.domain)

@@ -104,3 +104,55 @@ def test_an_unreadable_body_says_nothing_and_is_reported():
     assert texts.says(lost, "order_confirmed") is None
     assert texts.text(lost) is None
     assert len(problems) == 1 and "connection dropped" in problems[0]
+
+
+THANKS = "Hallo Frau Berg,\n\ndanke, das sieht gut aus. Wann könnten Sie anfangen?\n\nGruß\nHans Müller\n"
+NO = "Hallo Frau Berg,\n\nwir haben uns leider für einen anderen Anbieter entschieden.\n\nGruß\nHans Müller\n"
+
+
+def test_a_reply_without_the_words_of_a_no_counts_as_read_without_its_whole_reading():
+    reply = message("6", HANS, Direction.INBOUND)
+    kept = Kept()
+    texts = MailTexts([reply], {reply.meta.ref: lambda: mail(HANS, THANKS)}, cache=kept)
+    said = texts.said(reply, "decline")
+    assert said.readable and said.phrase is None
+    assert kept.get(reply.meta.ref, "text") is None
+    assert kept.get(reply.meta.ref, "lacks:decline") is not None
+    # A later run knows it from the store, still as a text that was read.
+    later = MailTexts([reply], {}, cache=kept)
+    assert later.said(reply, "decline").readable
+
+
+def test_a_no_is_said_with_the_phrase_of_the_whole_reading():
+    reply = message("7", HANS, Direction.INBOUND)
+    loaders = {reply.meta.ref: lambda: mail(HANS, NO)}
+    said = MailTexts([reply], loaders).said(reply, "decline")
+    reading = MailTexts([reply], loaders).text(reply)
+    assert reading.has("decline")
+    assert said.readable and said.phrase == reading.phrase("decline")
+
+
+def test_an_unreadable_reply_is_not_said_to_be_read():
+    lost = message("8", HANS, Direction.INBOUND)
+
+    def load():
+        raise OSError("connection dropped")
+
+    texts = MailTexts([lost], {lost.meta.ref: load})
+    assert not texts.said(lost, "decline").readable
+    # Nothing to load at all (the message is gone) is no reading either.
+    assert not MailTexts([lost], {}).said(lost, "decline").readable
+
+
+def test_the_dry_run_fetches_a_reply_once_and_not_again_when_its_missing_no_is_kept():
+    from ghostscan.classify.text_reader import ReadPlanner
+
+    reply = message("9", HANS, Direction.INBOUND)
+    kept = Kept()
+    first = ReadPlanner(MailTexts([reply], {reply.meta.ref: lambda: mail(HANS, THANKS)}, cache=kept))
+    assert not first.said(reply, "decline").readable
+    assert first.refs == [reply.meta.ref]
+    MailTexts([reply], {reply.meta.ref: lambda: mail(HANS, THANKS)}, cache=kept).said(reply, "decline")
+    later = ReadPlanner(MailTexts([reply], {}, cache=kept))
+    assert later.said(reply, "decline").readable
+    assert later.refs == []

@@ -9,7 +9,7 @@ from ghostscan.sources.base import FolderRole, MessageRef
 from ghostscan.threads.model import Conversation, Direction, ThreadedMessage
 from ghostscan.verdicts.business_days import BusinessCalendar
 from ghostscan.verdicts.decide import DecideOptions, decide_verdict
-from ghostscan.verdicts.model import Verdict
+from ghostscan.verdicts.model import Said, Verdict
 
 ANNA = Address("anna@studio-berg.de", "Anna Berg")
 JONAS = Address("jonas@studio-berg.de", "Jonas Kraft")
@@ -172,6 +172,12 @@ class Texts:
         text = self.text(message)
         return text.phrase(intent) if text is not None and text.has(intent) else None
 
+    def said(self, message, intent):
+        text = self.text(message)
+        if text is None:
+            return Said(readable=False)
+        return Said(readable=True, phrase=text.phrase(intent) if text.has(intent) else None)
+
     def contact(self, customer):
         return self.customer
 
@@ -272,3 +278,12 @@ def test_a_reply_in_junk_is_a_first_reply_on_the_same_day():
     d = decide(msg(ANNA, (HANS,), 4), msg(HANS, (ANNA,), 4, role=FolderRole.JUNK))
     assert d.verdict is Verdict.REPLY_IN_SPAM
     assert d.business_days_to_first_reply == 0
+
+
+def test_a_reply_read_without_a_no_says_so_in_the_evidence_and_an_unreadable_one_does_not():
+    offer, reply = msg(ANNA, (HANS,), 2), msg(HANS, (ANNA,), 3)
+    read = decide(offer, reply, texts=Texts({reply.meta.ref.key: said("question")}))
+    unreadable = decide(offer, reply, texts=Texts())
+    assert read.verdict is unreadable.verdict is Verdict.ANSWERED
+    assert "verdict.declined.miss" in [e.rule for e in read.evidence]
+    assert "verdict.declined.miss" not in [e.rule for e in unreadable.evidence]
