@@ -54,14 +54,22 @@ def normalize_subject(subject: str) -> str:
         >>> normalize_subject("Re[2]: RE: Angebot")
         'angebot'
     """
-    text = unicodedata.normalize("NFKC", subject)
-    text = _SPACE.sub(" ", _TAGS.sub(" ", text)).strip()
-    while True:
+    # ASCII is its own NFKC form. A tag needs "[" or "(" and a prefix a colon (NFKC turns
+    # the full-width one into ":"), so most subjects skip those regexes; str.split()
+    # splits at exactly the characters \s matches, so joining its parts equals
+    # collapsing \s+ to one space and stripping.
+    text = subject if subject.isascii() else unicodedata.normalize("NFKC", subject)
+    if "[" in text or "(" in text:
+        text = _TAGS.sub(" ", text)
+    text = " ".join(text.split())
+    while ":" in text or "：" in text:
         match = _PREFIX.match(text)
         if match is None:
             break
-        text = text[match.end() :].lstrip()
-        text = _SPACE.sub(" ", _TAGS.sub(" ", text)).strip()
+        text = text[match.end() :]
+        if "[" in text or "(" in text:
+            text = _TAGS.sub(" ", text)
+        text = " ".join(text.split())
     return text.casefold()
 
 
@@ -84,22 +92,22 @@ class _Index:
     """Sorted (time, index) lists per (normalized subject, party)."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
+        self.entries: dict[tuple[str, str], list[tuple[float, int]]] = defaultdict(list)
 
     def add(self, key: tuple[str, str], ts: float, index: int) -> None:
-        self._entries[key].append((ts, index))
+        self.entries[key].append((ts, index))
 
     def has(self, key: tuple[str, str]) -> bool:
         """Whether any entry has *key*."""
-        return key in self._entries
+        return key in self.entries
 
     def freeze(self) -> None:
-        for entries in self._entries.values():
+        for entries in self.entries.values():
             entries.sort()
 
     def latest(self, key: tuple[str, str], ts: float, earliest: float, skip: Callable[[int], bool]) -> tuple[float, int] | None:
         """The latest entry with ``earliest <= time <= ts`` that *skip* does not reject."""
-        entries = self._entries.get(key)
+        entries = self.entries.get(key)
         if not entries:
             return None
         pos = bisect.bisect_right(entries, (ts, float("inf"))) - 1
@@ -168,6 +176,7 @@ def fallback_links(
     generic, bounce, inbound = _GENERIC, MessageKind.BOUNCE, Direction.INBOUND
     ours_to = _Index()  # our messages, keyed by each recipient's party
     theirs_from = _Index()  # inbound messages, keyed by the sender's party
+    ours_entries, theirs_entries = ours_to.entries, theirs_from.entries  # `_Index.add`, inline
     for i, m in enumerate(messages):
         ts = times[i]
         subject = subjects[i]
@@ -176,9 +185,9 @@ def fallback_links(
         meta = m.meta
         if m.direction is not inbound:
             for p in {party(a) for a in meta.to + meta.cc}:
-                ours_to.add((subject, p), ts, i)
+                ours_entries[(subject, p)].append((ts, i))
         elif meta.sender is not None:
-            theirs_from.add((subject, party(meta.sender)), ts, i)
+            theirs_entries[(subject, party(meta.sender))].append((ts, i))
     ours_to.freeze()
     theirs_from.freeze()
 
