@@ -17,6 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "language"))
+sys.path.insert(0, str(REPO / "tests"))
 
 from intent_scoring import load_rows  # noqa: E402
 

@@ -16,6 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "corpus"))
+sys.path.insert(0, str(REPO / "tests"))
 
 from classify_scoring import format_report, score_corpus  # noqa: E402
 

@@ -16,6 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "language"))
+sys.path.insert(0, str(REPO / "tests"))
 
 from intent_scoring import IntentFileError, format_misses, format_report, load_rows, score_rows  # noqa: E402
 

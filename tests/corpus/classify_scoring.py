@@ -15,6 +15,7 @@ from pathlib import Path
 from ghostscan.classify.base import Classification, MessageKind
 from ghostscan.classify.registry import classify_bytes
 from ghostscan.sources.base import MessageRef
+from scoring import Score
 
 KINDS = tuple(kind.value for kind in MessageKind)
 """Predicted kinds, in `MessageKind` order."""
@@ -32,31 +33,13 @@ class Prediction:
 
 
 @dataclass(frozen=True)
-class KindScore:
-    """Precision, recall and support of one kind (truth == kind vs everything else)."""
-
-    kind: str
-    true_positives: int
-    predicted: int
-    support: int
-
-    @property
-    def precision(self) -> float:
-        return self.true_positives / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_positives / self.support if self.support else 1.0
-
-
-@dataclass(frozen=True)
 class CorpusScore:
     """All predictions over a corpus and the numbers derived from them."""
 
     predictions: tuple[Prediction, ...]
     confusion: Counter = field(default_factory=Counter)
 
-    def kind(self, kind: str) -> KindScore:
+    def kind(self, kind: str) -> Score:
         """Score of *kind*: truth *kind* against every other label, spam and not_mail included.
 
         A delay or complaint predicted as bounce is a false positive of bounce.
@@ -64,7 +47,7 @@ class CorpusScore:
         tp = sum(1 for p in self.predictions if p.truth == kind and p.predicted == kind)
         predicted = sum(1 for p in self.predictions if p.predicted == kind)
         support = sum(1 for p in self.predictions if p.truth == kind)
-        return KindScore(kind, tp, predicted, support)
+        return Score(kind, tp, predicted, support)
 
     @property
     def errors(self) -> tuple[Prediction, ...]:

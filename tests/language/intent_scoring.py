@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ghostscan.classify.language import Intent, TextAnalysis, analyze_text
+from scoring import Score
 
 LABELS = tuple(intent.value for intent in Intent)
 """Every intent label, in `Intent` order."""
@@ -76,34 +77,16 @@ class RowResult:
 
 
 @dataclass(frozen=True)
-class LabelScore:
-    """Precision, recall and support of one label (multi-label: each row counts once per label)."""
-
-    label: str
-    true_positives: int
-    predicted: int
-    support: int
-
-    @property
-    def precision(self) -> float:
-        return self.true_positives / self.predicted if self.predicted else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_positives / self.support if self.support else 1.0
-
-
-@dataclass(frozen=True)
 class EvalScore:
     """All results over a file and the numbers derived from them."""
 
     results: tuple[RowResult, ...]
 
-    def label(self, label: str) -> LabelScore:
+    def label(self, label: str) -> Score:
         tp = sum(1 for r in self.results if label in r.row.labels and label in r.predicted)
         predicted = sum(1 for r in self.results if label in r.predicted)
         support = sum(1 for r in self.results if label in r.row.labels)
-        return LabelScore(label, tp, predicted, support)
+        return Score(label, tp, predicted, support)
 
     @property
     def errors(self) -> tuple[RowResult, ...]:
