@@ -368,7 +368,9 @@ def _dump(snapshot: _Snapshot, rows: Sequence[Any]) -> bytes:
         row = copy.copy(row)
         object.__setattr__(row, "messages", ())
         bare.append(row)
-    head = dataclasses.replace(snapshot, decisions=(), contact_messages=())
+    # Not `redone`: read back, the head would say so again, and a same-day re-run would
+    # keep it once more, without the contact messages the head leaves out.
+    head = dataclasses.replace(snapshot, decisions=(), contact_messages=(), redone=False)
     return pack_sections(head, [bare, [row.messages for row in rows], snapshot.decisions, snapshot.contact_messages])
 
 

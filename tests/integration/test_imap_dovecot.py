@@ -479,6 +479,15 @@ def test_unchanged_rerun_reuses_the_kept_result_and_redecides_only_for_another_d
     monkeypatch.setattr(pipeline, "_read", real_read)
     assert redecided == report(later, tmp_path / "fresh.sqlite")
     assert redecided != first
+    # Again on that day: nothing decided and nothing kept again; and the day after,
+    # the customers' contact details are still there to be read.
+    decided.clear()
+    real_dump = pipeline._dump
+    monkeypatch.setattr(pipeline, "_dump", lambda *a: pytest.fail("kept again"))
+    assert report(later) == redecided
+    assert decided == []
+    monkeypatch.setattr(pipeline, "_dump", real_dump)
+    assert report(later + timedelta(days=1)) == report(later + timedelta(days=1), tmp_path / "fresh-2.sqlite")
 
     # New mail: the kept result no longer counts.
     server.append("carla", "INBOX", REPLY.replace(b"{n}", b"2").replace(b"{parent}", LUMEN.encode()))
