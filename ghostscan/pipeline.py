@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ghostscan.actions.rescue import CheckMode, Rescuer, SpamCheck
     from ghostscan.environment import Environment
     from ghostscan.sources.imap import ImapSource
+    from ghostscan.store.snapshots import KeptReports
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +101,15 @@ class ScanResult:
     stats: ScanStats = field(default_factory=ScanStats)
     junk: tuple[ThreadedMessage, ...] = ()
     recipients: frozenset[Address] = frozenset()
-    report_rows: tuple[Any, ...] | None = None
+    report_rows: Sequence[Any] | None = None
     """The decisions' report rows (`ghostscan.reports.model.ReportRow`) when the scan
     made them already (to keep them, see `Snapshots`), else None: `build_report` makes
-    them. A re-run of an unchanged mailbox reads only these and loads `decisions`
-    (then a `LazyTuple`) when they are asked for."""
+    them. A re-run of an unchanged mailbox loads these and `decisions` (both then a
+    `LazyTuple`) only when they are asked for."""
+    reports: "KeptReports | None" = None
+    """Where the reports written from this very result are kept (`KeptReports`): set when
+    the result is the account's kept snapshot as of its day, else None. A re-run of an
+    unchanged mailbox on the same day writes a report kept there instead of rendering."""
 
 
 class Progress(Protocol):
@@ -319,6 +324,8 @@ class Snapshots(Protocol):
 
     def save(self, key: str, data: bytes) -> None: ...
 
+    def reports(self, key: str, day: date) -> "KeptReports": ...
+
 
 @dataclass(frozen=True)
 class _Snapshot:
@@ -341,6 +348,9 @@ class _Snapshot:
     contact_messages: tuple[ThreadedMessage, ...]
     redone: bool = field(default=False, compare=False)
     """Decided again in this run (for another day), so worth keeping."""
+    conversations: int = field(default=0, compare=False)
+    """How many decisions there are, kept in the head by `_dump`: a re-run counts them
+    without loading them."""
 
 
 # Verdicts that do not depend on the day: nothing is pending, no silence is counted.
@@ -370,7 +380,7 @@ def _dump(snapshot: _Snapshot, rows: Sequence[Any]) -> bytes:
         bare.append(row)
     # Not `redone`: read back, the head would say so again, and a same-day re-run would
     # keep it once more, without the contact messages the head leaves out.
-    head = dataclasses.replace(snapshot, decisions=(), contact_messages=(), redone=False)
+    head = dataclasses.replace(snapshot, decisions=(), contact_messages=(), redone=False, conversations=len(snapshot.decisions))
     return pack_sections(head, [bare, [row.messages for row in rows], snapshot.decisions, snapshot.contact_messages])
 
 
@@ -445,11 +455,12 @@ class _SourceLoaders:
         return self._loader(ref) if self._loader else None
 
 
-def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cache: ResultCache | None, problems: list[Problem]) -> tuple[_Snapshot, tuple[Any, ...]] | None:
+def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cache: ResultCache | None, problems: list[Problem]) -> tuple[_Snapshot, Sequence[Any]] | None:
     """The kept snapshot and its report rows, re-made for *now*'s day where they depend on it.
 
-    On the day it was made, only the head and the report rows are read: the decisions
-    come back (`LazyTuple`) only if someone asks for them.
+    On the day it was made, only the head is read: the report rows and the decisions
+    come back (`LazyTuple`) only if someone asks for them (a report kept as written
+    needs neither, see `KeptReports`).
     """
     from ghostscan.store.snapshots import LazyTuple
 
@@ -457,7 +468,8 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
         kept = _Kept(data)
         day = _calendar(settings).local_date(now)
         if day == kept.head.day:
-            return dataclasses.replace(kept.head, decisions=LazyTuple(kept.decisions)), kept.rows()
+            count = kept.head.conversations or None  # 0: none, or a head written without the count
+            return dataclasses.replace(kept.head, decisions=LazyTuple(kept.decisions, count)), LazyTuple(kept.rows, count)
         snapshot = kept.snapshot()
     except Exception:  # noqa: BLE001 - a snapshot of another ghostscan version: scan afresh
         return None
@@ -516,10 +528,13 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
         if replayed is not None:
             snapshot, rows = replayed
             progress.done()
-            if snapshots is not None and snapshot_key is not None and snapshot.redone and not replay_problems:
-                snapshots.save(snapshot_key, _dump(snapshot, rows))
+            reports = None
+            if snapshots is not None and snapshot_key is not None and not replay_problems:
+                if snapshot.redone:
+                    snapshots.save(snapshot_key, _dump(snapshot, rows))
+                reports = snapshots.reports(snapshot_key, snapshot.day)
             stats = ScanStats(len(snapshot.folders), snapshot.messages, 0, len(rows), time.perf_counter() - started)
-            return ScanResult(snapshot.decisions, snapshot.problems + tuple(replay_problems), snapshot.identity, snapshot.folders, now, source.location, stats, report_rows=rows)
+            return ScanResult(snapshot.decisions, snapshot.problems + tuple(replay_problems), snapshot.identity, snapshot.folders, now, source.location, stats, report_rows=rows, reports=reports)
     items = _read(folders, source, progress, problems)
     # The parsed mailbox lives until the scan ends. Left to the cyclic collector, every
     # full collection walks all of it again (about 0.3 s per million objects, several
@@ -560,12 +575,13 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
     if cache:
         cache.flush()
-    rows = None
+    rows = reports = None
     if snapshots is not None and snapshot_key is not None and not text_problems:
         # A text that could not be read (a dropped connection) is not kept as an answer.
         snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), len(items), texts.contact_sources())
         rows = _report_rows(decisions)
         snapshots.save(snapshot_key, _dump(snapshot, rows))
+        reports = snapshots.reports(snapshot_key, snapshot.day)
     stats = ScanStats(
         folders=len(folders),
         messages=len(items),
@@ -580,7 +596,7 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     recipients = frozenset(
         r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
     )
-    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, junk=junk, recipients=recipients, report_rows=rows)
+    return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, junk=junk, recipients=recipients, report_rows=rows, reports=reports)
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
 from ghostscan.cli.context import AppContext
 from ghostscan.cli.options import DATE, VERDICTS, account_option, end_of_day, format_option, source_option, pick_mailbox
+
+if TYPE_CHECKING:
+    from ghostscan.reports.model import Report
 
 
 @dataclass(frozen=True)
@@ -83,11 +89,9 @@ def audit(app: AppContext, **raw: object) -> int:
 
 
 def run_audit(app: AppContext, options: AuditOptions) -> int:
-    from ghostscan.cli.render import open_output, progress_for, write_report
+    from ghostscan.cli.render import open_output, progress_for, write_audit_report, write_kept
     from ghostscan.pipeline import scan_account, scan_path
-    from ghostscan.reports.model import build_report
     from ghostscan.status import ExitStatus
-    from ghostscan.verdicts.model import Verdict
 
     settings = app.settings()
     if options.silent_after is not None:
@@ -95,24 +99,36 @@ def run_audit(app: AppContext, options: AuditOptions) -> int:
     now = app.env.now()
     if options.as_of is not None:
         now = end_of_day(options.as_of, now)
-    with progress_for(app) as progress:
+    with contextlib.ExitStack() as stack:
         if options.account:
-            with app.store_lock() as store_path:
+            # Held until the report is written: the reports kept in the store go with it.
+            store_path = stack.enter_context(app.store_lock())
+        with progress_for(app) as progress:
+            if options.account:
                 result = scan_account(options.account, settings, env=app.env, store_path=store_path, now=now, progress=progress)
-        else:
-            result = scan_path(str(options.source), settings, now=now, progress=progress)
-    report = build_report(
-        result,
-        verdicts=frozenset(Verdict(v) for v in options.verdicts) or None,
-        since=options.since,
-    )
-    with open_output(app, options.output) as out:
-        write_report(report, out, fmt=options.fmt, explain=options.explain, color=options.output is None and app.env.stdout_isatty)
-    if options.html:
-        from ghostscan.reports.html_report import HtmlOptions, write_html
+            else:
+                result = scan_path(str(options.source), settings, now=now, progress=progress)
 
-        with open_output(app, options.html) as out:
-            write_html(report, out, HtmlOptions(language=settings.language, silent_after=settings.silence.business_days))
+        @functools.cache
+        def report() -> Report:
+            # Only when a report is rendered: one kept from an earlier run needs no rows.
+            from ghostscan.reports.model import build_report
+            from ghostscan.verdicts.model import Verdict
+
+            return build_report(result, verdicts=frozenset(Verdict(v) for v in options.verdicts) or None, since=options.since)
+
+        shown = f"verdicts={','.join(sorted(options.verdicts))}|since={options.since}"
+        with open_output(app, options.output) as out:
+            color = options.output is None and app.env.stdout_isatty
+            write_audit_report(result, report, out, fmt=options.fmt, explain=options.explain, color=color, shown=shown)
+        if options.html:
+            from ghostscan.reports.html_report import HtmlOptions, write_html
+
+            html = HtmlOptions(language=settings.language, silent_after=settings.silence.business_days)
+            with open_output(app, options.html) as out:
+                # The HTML report names the day of ``as_of``, not the time.
+                variant = f"html|{html}|{shown}|as_of={result.as_of.date().isoformat()}"
+                write_kept(result.reports, variant, out, lambda o: write_html(report(), o, html))
     if result.problems:
         logging.getLogger("ghostscan").warning(
             "%d message(s) could not be read and were skipped (-v lists them)", len(result.problems)

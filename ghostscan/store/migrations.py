@@ -215,6 +215,25 @@ def _compact_results(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE results_compact RENAME TO results")
 
 
+def _add_reports(conn: sqlite3.Connection) -> None:
+    # Reports as they were written for an account's kept snapshot, one per output format
+    # and options (`ghostscan.store.snapshots.KeptReports`): a re-run of an unchanged
+    # mailbox on the same day writes these bytes again instead of rendering every
+    # conversation anew. `key` is the snapshot's key and the day; rows under another key
+    # are stale and deleted when the next report is kept.
+    conn.execute(
+        """
+        CREATE TABLE reports (
+            account TEXT NOT NULL,
+            variant TEXT NOT NULL,
+            key TEXT NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (account, variant)
+        )
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("create_folders_and_messages", _create_folders_and_messages),
     Migration("add_bodies", _add_bodies),
@@ -222,6 +241,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("add_message_meta", _add_message_meta),
     Migration("add_snapshots", _add_snapshots),
     Migration("compact_results", _compact_results),
+    Migration("add_reports", _add_reports),
 )
 """Every migration ghostscan knows, in the order they are applied."""
 

@@ -2,20 +2,26 @@
 
 `pack_sections` and `PackedSections` keep such a result as separately compressed sections
 (report rows, decisions, ...), so a re-run reads only the sections it needs; `LazyTuple`
-stands in for a section until it is asked for.
+stands in for a section until it is asked for. `KeptReports` keeps the reports written
+from a snapshot, so a re-run on the same day writes the same bytes without rendering.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import gc
 import hashlib
+import os
 import pickle
 import zlib
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence, TextIO, TypeVar
 
 from ghostscan.sources.base import Folder
 from ghostscan.store import sync_state
-from ghostscan.store.db import Store
+from ghostscan.store.db import Store, open_store
 
 T = TypeVar("T")
 
@@ -67,13 +73,161 @@ class StoredSnapshots:
         return bytes(row[0]) if row else None
 
     def save(self, key: str, data: bytes) -> None:
-        """Keep *data* as the account's snapshot under *key*, replacing the one before."""
+        """Keep *data* as the account's snapshot under *key*, replacing the one before.
+
+        The reports kept from the snapshot before are dropped with it.
+        """
         with self._store.transaction() as conn:
             conn.execute(
                 "INSERT INTO snapshots (account, key, data) VALUES (?, ?, ?) "
                 "ON CONFLICT (account) DO UPDATE SET key = excluded.key, data = excluded.data",
                 (self._account, key, data),
             )
+            conn.execute("DELETE FROM reports WHERE account = ?", (self._account,))
+
+    def reports(self, key: str, day: date) -> "KeptReports":
+        """Where the reports of the snapshot under *key*, as of *day*, are kept."""
+        return KeptReports(self._store.path, self._account, f"{key}/{day.isoformat()}")
+
+
+class KeptReports:
+    """The reports written from one account's snapshot on one day, kept to be written again.
+
+    What a renderer writes depends on the scan result and on the output's format and
+    options, named by a *variant* string the caller makes (``"csv|verdicts=silent|..."``);
+    the result is fixed by the snapshot's key and the day, so the key, the day and the
+    variant name the bytes exactly. A few variants are kept per account (`LIMIT`); a
+    report kept under another snapshot or day is stale and goes when the next is kept.
+
+    The store at *path* is opened only when a report is looked up or kept: the scan that
+    made this object has closed its own connection by then.
+
+    Args:
+        path: the store file.
+        account: the account's name.
+        key: the snapshot's key and the day.
+    """
+
+    LIMIT = 4
+    """Variants kept per account: a cron job and a person at the terminal, with room to spare."""
+
+    _READ = 1 << 18
+    """Compressed bytes read from the store at a time."""
+
+    def __init__(self, path: Path, account: str, key: str):
+        self._path = path
+        self._account = account
+        self._key = key
+
+    def copy_to(self, variant: str, out: TextIO) -> bool:
+        """Write the report kept as *variant* to *out*, a piece at a time.
+
+        Returns:
+            False when no such report is kept (then nothing was written).
+
+        Raises:
+            StoreError: the store cannot be read.
+        """
+        with open_store(self._path) as store, store.reading() as conn:
+            row = conn.execute(
+                "SELECT rowid FROM reports WHERE account = ? AND variant = ? AND key = ?", (self._account, variant, self._key)
+            ).fetchone()
+            if row is None:
+                return False
+            # Streamed: the JSON of 16,000 conversations is some 24 MB of text.
+            write = _writer(out)
+            unpacker = zlib.decompressobj()
+            with conn.blobopen("reports", "data", row[0], readonly=True) as blob:
+                while chunk := blob.read(self._READ):
+                    write(unpacker.decompress(chunk))
+            write(unpacker.flush(), final=True)
+        return True
+
+    @contextlib.contextmanager
+    def recording(self, variant: str, out: TextIO) -> Iterator[TextIO]:
+        """A stream that writes through to *out* and keeps, when the block ends, what went through as *variant*.
+
+        Nothing is kept when the block raises.
+
+        Raises:
+            StoreError: the store cannot be written.
+        """
+        recorder = _Recorder(out)
+        yield recorder  # type: ignore[misc]
+        data = recorder.finish()
+        if data is None:
+            return
+        with open_store(self._path) as store, store.transaction() as conn:
+            conn.execute("DELETE FROM reports WHERE account = ? AND key != ?", (self._account, self._key))
+            conn.execute("INSERT OR REPLACE INTO reports (account, variant, key, data) VALUES (?, ?, ?, ?)", (self._account, variant, self._key, data))
+            # REPLACE gives the row a new, highest rowid: the oldest variants go first.
+            conn.execute(
+                "DELETE FROM reports WHERE account = ? AND rowid NOT IN (SELECT rowid FROM reports WHERE account = ? ORDER BY rowid DESC LIMIT ?)",
+                (self._account, self._account, self.LIMIT),
+            )
+
+
+def _writer(out: TextIO) -> Callable[..., None]:
+    """``write(utf8_bytes, final=False)`` that writes text kept as UTF-8 to *out* as *out* writes it.
+
+    Where *out* is a UTF-8 text file that writes ``\n`` as it is (stdout or a file on
+    POSIX), the bytes go to the file beneath it as they are: decoding 24 MB only for
+    *out* to encode it again took longer than reading them.
+    """
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8" and os.linesep == "\n":
+        out.flush()  # what *out* holds goes first
+
+        def write_bytes(data: bytes, final: bool = False) -> None:
+            buffer.write(data)
+
+        return write_bytes
+    decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def write_text(data: bytes, final: bool = False) -> None:
+        out.write(decoder.decode(data, final))
+
+    return write_text
+
+
+class _Recorder:
+    """A text stream in front of another: writes go through, and are compressed on the side.
+
+    Everything else (``encoding``, ``isatty``, ``flush``, ...) is the other stream's, so a
+    renderer sees no difference.
+    """
+
+    def __init__(self, out: TextIO):
+        self._out = out
+        self._packer: Any = zlib.compressobj(6)
+        self._parts: list[bytes] = []
+
+    def write(self, text: str) -> int:
+        written = self._out.write(text)
+        if self._packer is not None:
+            try:
+                self._parts.append(self._packer.compress(text.encode("utf-8")))
+            except UnicodeEncodeError:
+                # A lone surrogate (a header kept with surrogateescape): what the stream
+                # made of it depends on its error handler, so such a report is not kept.
+                self._packer = None
+                self._parts.clear()
+        return written
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def finish(self) -> bytes | None:
+        """What went through, compressed; None when it cannot be kept."""
+        if self._packer is None:
+            return None
+        self._parts.append(self._packer.flush())
+        return b"".join(self._parts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._out, name)
 
 
 _MAGIC = b"ghostscan sections 1\n"
@@ -162,14 +316,16 @@ class PackedSections:
 class LazyTuple(Sequence[T]):
     """A tuple made by *load* the first time anything asks for its items.
 
-    Compares, hashes and pickles as the tuple it stands for.
+    Compares, hashes and pickles as the tuple it stands for. Given its *length*, it
+    answers ``len()`` without loading.
     """
 
-    __slots__ = ("_load", "_items")
+    __slots__ = ("_load", "_items", "_length")
 
-    def __init__(self, load: Callable[[], tuple[T, ...]]):
+    def __init__(self, load: Callable[[], tuple[T, ...]], length: int | None = None):
         self._load: Callable[[], tuple[T, ...]] | None = load
         self._items: tuple[T, ...] | None = None
+        self._length = length
 
     def _get(self) -> tuple[T, ...]:
         if self._items is None:
@@ -181,6 +337,8 @@ class LazyTuple(Sequence[T]):
         return self._get()[index]
 
     def __len__(self) -> int:
+        if self._items is None and self._length is not None:
+            return self._length
         return len(self._get())
 
     def __iter__(self) -> Iterator[T]:

@@ -502,6 +502,70 @@ def test_unchanged_rerun_reuses_the_kept_result_and_redecides_only_for_another_d
             client.expunge()
 
 
+RERUN_OUTPUTS = {
+    "json": ("--format", "json"),
+    "json, explained": ("--format", "json", "--explain"),
+    "table": (),
+    "table, explained": ("--explain",),
+    "csv": ("--format", "csv"),
+    "json, filtered": ("--format", "json", "--verdict", "silent", "--verdict", "bounced", "--since", "2026-10-01"),
+    "table, filtered": ("--verdict", "answered", "--since", "2026-10-01"),
+    "html": ("--html", "{html}"),
+}
+
+
+@pytest.mark.parametrize("output", RERUN_OUTPUTS)
+def test_unchanged_rerun_writes_exactly_the_report_of_the_first_run(run, config_file, tmp_path, monkeypatch, output):
+    html = tmp_path / "audit.html"
+    args = [arg.format(html=html) for arg in RERUN_OUTPUTS[output]]
+
+    def audit_anna() -> tuple[str, bytes | None]:
+        result = run("--config", str(config_file), "audit", "--account", "anna", "--as-of", "2026-11-20", *args, environ=ENVIRON)
+        assert result.code == ExitStatus.OK, result.stderr
+        return result.stdout, html.read_bytes() if html.exists() else None
+
+    first = audit_anna()
+    html.unlink(missing_ok=True)
+    # The re-run writes the report the first run kept: it builds no report at all.
+    monkeypatch.setattr("ghostscan.reports.model.build_report", lambda *a, **k: pytest.fail("the report was built again"))
+    assert audit_anna() == first
+
+
+def test_a_kept_report_is_written_again_only_for_the_same_options_and_day(run, config_file, tmp_path):
+    config = yaml.safe_load(config_file.read_text())
+    fresh_stores = iter(range(100))
+
+    def audit_anna(*args: str, now: datetime = AS_OF, fresh: bool = False) -> str:
+        path = config_file
+        if fresh:
+            # The same audit on a store of its own, where nothing was kept.
+            path = tmp_path / f"fresh-{next(fresh_stores)}.yaml"
+            path.write_text(yaml.safe_dump({**config, "store": {"path": str(path.with_suffix(".sqlite"))}}), encoding="utf-8")
+        result = run("--config", str(path), "audit", "--account", "anna", *args, environ=ENVIRON, now=lambda: now)
+        assert result.code == ExitStatus.OK, result.stderr
+        return result.stdout
+
+    first_json = audit_anna("--as-of", "2026-11-20", "--format", "json")
+    first_table = audit_anna("--as-of", "2026-11-20")
+    in_the_morning = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+    for args, now in [
+        (("--as-of", "2026-11-20", "--format", "json", "--verdict", "silent"), AS_OF),
+        (("--as-of", "2026-11-20", "--format", "json", "--explain"), AS_OF),
+        (("--as-of", "2026-11-20", "--format", "json", "--since", "2026-11-01"), AS_OF),
+        (("--as-of", "2026-11-20", "--format", "csv", "--verdict", "waiting"), AS_OF),
+        (("--as-of", "2026-11-20", "--verdict", "silent"), AS_OF),
+        (("--as-of", "2026-12-04", "--format", "json"), AS_OF),
+        (("--as-of", "2026-12-04"), AS_OF),
+        # The same day, another time: the JSON names the moment to the second.
+        (("--format", "json"), in_the_morning),
+        (("--as-of", "2026-11-20", "--format", "json"), AS_OF),
+    ]:
+        got = audit_anna(*args, now=now)
+        assert got == audit_anna(*args, now=now, fresh=True), args
+        assert got not in (first_json, first_table) or args == ("--as-of", "2026-11-20", "--format", "json"), args
+    assert audit_anna("--as-of", "2026-11-20") == first_table
+
+
 def test_first_run_fetches_the_bodies_it_reads_in_batches_and_little_else(config_file, tmp_path, monkeypatch, local_verdicts):
     from ghostscan.classify import text_reader
 
