@@ -27,8 +27,6 @@ import weakref
 from dataclasses import dataclass, field
 from email.message import Message
 
-import flufl.bounce
-
 from ghostscan.classify.autoreply import subject_cue
 from ghostscan.classify.base import Evidence, MessageKind, MessageView, ReturnedMessage
 from ghostscan.parse.body import body_text, header_text, parse_message, parse_message_cached, part_text
@@ -300,6 +298,11 @@ def _dsn_recipient(block: Message) -> str:
 def _flufl(reading: _Reading) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Run flufl.bounce once; returns (temporary, permanent) addresses as text."""
     if not reading.flufl_done:
+        # Here rather than at the top: most runs never meet a notice this unclear, and
+        # the import (some 10 ms) would slow every run that loads the pipeline, the
+        # re-run of an unchanged mailbox too.
+        import flufl.bounce
+
         reading.flufl_done = True
         try:
             temporary, permanent = flufl.bounce.all_failures(reading.msg)

@@ -28,12 +28,7 @@ def rules_version(nlp: NlpSettings = NlpSettings()) -> str:
     Covers ghostscan's version, the source and pattern files under ``classify/`` and
     ``parse/``, and the user's `nlp` settings with their pattern files' contents.
     """
-    digest = hashlib.sha1(__version__.encode())
-    for folder in _DECIDING:
-        for path in sorted((_PACKAGE / folder).rglob("*")):
-            if path.suffix in (".py", ".jsonl") and path.is_file():
-                digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-                digest.update(path.read_bytes())
+    digest = _files_digest(_DECIDING).copy()
     digest.update(repr(nlp.model).encode())
     for pattern in nlp.patterns:
         try:
@@ -49,12 +44,23 @@ def code_version() -> str:
     Kept results of whole scans (see `ghostscan.store.snapshots`) count only under it:
     any change to threading, verdicts or advice, not only to the rules, decides afresh.
     """
+    return _files_digest(("",)).hexdigest()[:16]
+
+
+@functools.cache
+def _files_digest(folders: tuple[str, ...]) -> Any:
+    """sha1 of ghostscan's version and the source and pattern files under *folders* of the package.
+
+    Once per process: the code that runs is the code imported at its start, and a run
+    asks for both versions (`ghostscan.pipeline`), each more than once.
+    """
     digest = hashlib.sha1(__version__.encode())
-    for path in sorted(_PACKAGE.rglob("*")):
-        if path.suffix in (".py", ".jsonl") and path.is_file():
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    for folder in folders:
+        for path in sorted((_PACKAGE / folder).rglob("*")):
+            if path.suffix in (".py", ".jsonl") and path.is_file():
+                digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest
 
 
 def _evidence(items: Any) -> tuple[Evidence, ...]:
