@@ -112,8 +112,7 @@ def write_json_head(source: str, as_of: datetime, out: TextIO) -> None:
 
 def write_json_rest(report: Report, out: TextIO, *, explain: bool = False) -> None:
     """Write the JSON report after `write_json_head`'s part, to its end."""
-    # A conversation at a time: the whole report at once, as dicts or as one string,
-    # took some hundred MB at 16,000 conversations.
+    # A conversation at a time: no list of every conversation's dict is built first.
     conversations = (conversation_json(r, explain=explain) for r in report.rows)
     _write_members(_rest_json(report, explain=explain, conversations=conversations), out, first=False)
     out.write("\n}\n")
