@@ -34,9 +34,9 @@ def attachment_names(msg: Message) -> tuple[str, ...]:
 
 def message_body(raw: bytes) -> str:
     """The readable text of a raw message (HTML converted, size-capped); never raises."""
-    from ghostscan.parse.body import body_text, parse_text_message
+    from ghostscan.parse.body import body_text, parse_text_parts
 
-    return body_text(parse_text_message(raw))
+    return body_text(parse_text_parts(raw))
 
 
 def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: NlpSettings = NlpSettings()) -> MessageText:
@@ -48,9 +48,9 @@ def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: 
         sent: the message's date (return dates like "Monday" are relative to it).
         nlp: model and extra pattern files.
     """
-    from ghostscan.parse.body import body_text, parse_text_message
+    from ghostscan.parse.body import body_text, parse_text_parts
 
-    msg = parse_text_message(raw)  # once: body text and attachment names both come from it
+    msg = parse_text_parts(raw)  # once: body text and attachment names both come from it
     return analyze_body(body_text(msg), attachment_names(msg), direction=direction, sent=sent, nlp=nlp)
 
 
@@ -338,9 +338,9 @@ class MailTexts:
         The text of a customer's own message is kept for `contact`, which may search it
         later; nothing else is kept.
         """
-        from ghostscan.parse.body import body_text, parse_text_message
+        from ghostscan.parse.body import body_text, parse_text_parts
 
-        msg = parse_text_message(raw)
+        msg = parse_text_parts(raw)
         body = body_text(msg)
         if message.meta.ref in self._contact_sources:
             self._bodies[message.meta.ref] = body

@@ -299,6 +299,9 @@ def _label_above(line: str) -> str | None:
     return _label_of(stripped.rstrip(":").rstrip())
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _scan(lines: Iterable[str], region: str) -> tuple[list[_Found], set[str]]:
     """Phone numbers on *lines* with their rank, and the numbers labelled as fax."""
     found: list[_Found] = []
@@ -308,7 +311,10 @@ def _scan(lines: Iterable[str], region: str) -> tuple[list[_Found], set[str]]:
     for line in lines:
         previous_end = 0
         previous_label: str | None = None
-        for match in PhoneNumberMatcher(line, region, leniency=Leniency.VALID):
+        # Every number the matcher finds holds a decimal digit (its candidates are digit
+        # runs); most lines of a mail have none, and a matcher costs more than the search.
+        matches = PhoneNumberMatcher(line, region, leniency=Leniency.VALID) if _DIGIT.search(line) else ()
+        for match in matches:
             segment = line[previous_end : match.start]
             label = _label_of(segment)
             if label is None and previous_end and _SHARED_LABEL.match(segment):

@@ -20,15 +20,19 @@ Example:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ghostscan.classify.language.intents import DIRECTIONS, INBOUND, OUTBOUND, WEAK, Intent, IntentHit, find_intents, settle
-from ghostscan.classify.language.pipeline import SPANS_KEY, fold, get_pipeline
+from ghostscan.classify.language.pipeline import SPANS_KEY, LanguagePipeline, fold, get_pipeline
 from ghostscan.classify.language.return_dates import absence_start, parse_return_date
 from ghostscan.parse.reply_text import reply_text
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 __all__ = [
     "Intent",
@@ -102,14 +106,15 @@ def analyze_text(
         way = _DIRECTIONS[str(direction)]
     except KeyError:
         raise ValueError(f"direction must be 'inbound' or 'outbound', not {direction!r}") from None
-    body = reply_text(text)
-    # A one-line reply ("Auftrag erteilt.") says little about its language; the greeting,
-    # signature and quote around it say more.
-    language = _language(body) or _language(text) or _fallback_language(body or text)
+    reading = _reading(text, extra_patterns, model)
+    body, language = reading.body, reading.language
     evidence: list[IntentHit] = []
     if body.strip():
         pipeline = get_pipeline(language, extra_patterns, model)
-        doc = pipeline(body[:MAX_ANALYZED_CHARS])
+        made, reading.doc = reading.doc, None
+        # The tokens `may_say` made of this text, if it just asked: the same doc
+        # `pipeline` would make, before any component ran on it.
+        doc = pipeline.nlp(made[1]) if made is not None and made[0] is pipeline else pipeline(body[:MAX_ANALYZED_CHARS])
         evidence = find_intents(
             doc, direction=way, spans_key=SPANS_KEY, negating_patterns=pipeline.negating_patterns
         )
@@ -158,18 +163,55 @@ def may_say(
         return True  # also any question sentence, no pattern needed
     if any(hit.intent is intent for hit in _attachment_hits(attachments, way, set())):
         return True
-    body = reply_text(text)
-    if not body.strip():
-        return False
-    language = _language(body) or _language(text) or _fallback_language(body or text)
-    pipeline = get_pipeline(language, extra_patterns, model)
-    if pipeline.model is not None:
-        return True
-    doc = pipeline.nlp.make_doc(body[:MAX_ANALYZED_CHARS])
     # An inbound order is also an acceptance (see `settle`).
     intents = (intent, Intent.ORDER_CONFIRMED) if intent is Intent.ACCEPT and way == INBOUND else (intent,)
     labels = [label for i in intents for label in (i.value, f"{i.value}{WEAK}")]
+    reading = _reading(text, extra_patterns, model)
+    if not reading.body.strip():
+        return False
+    pipeline = get_pipeline(reading.language, extra_patterns, model)
+    if pipeline.model is not None:
+        return True
+    doc = pipeline.nlp.make_doc(reading.body[:MAX_ANALYZED_CHARS])
+    reading.doc = (pipeline, doc)  # for `analyze_text`, which often comes next
     return pipeline.nlp.get_pipe("ghostscan_matcher").may_match(doc, labels)
+
+
+@dataclass
+class _Reading:
+    """A text's new part and language, shared by `may_say` and `analyze_text` asked in turn."""
+
+    body: str
+    language: str
+    doc: tuple[LanguagePipeline, Doc] | None = None
+    """The tokens `may_say` made of *body* and the pipeline that made them; taken by `analyze_text`."""
+
+
+_recent: dict[tuple[str, tuple[Path, ...], str | None], _Reading] = {}
+_RECENT = 2
+_recent_lock = threading.Lock()
+
+
+def _reading(text: str, extra_patterns: Sequence[Path], model: str | None) -> _Reading:
+    """The `_Reading` of *text*: from the last few asked, else made now.
+
+    A text read for the verdicts is mostly first asked whether it may say an intent,
+    then read whole: the quote is cut once.
+    """
+    key = (text, tuple(extra_patterns), model)
+    with _recent_lock:
+        reading = _recent.get(key)
+    if reading is None:
+        body = reply_text(text)
+        # A one-line reply ("Auftrag erteilt.") says little about its language; the
+        # greeting, signature and quote around it say more.
+        language = _language(body) or _language(text) or _fallback_language(body or text)
+        reading = _Reading(body, language)
+        with _recent_lock:
+            _recent[key] = reading
+            while len(_recent) > _RECENT:
+                del _recent[next(iter(_recent))]
+    return reading
 
 
 # Function words only: frequent, short, and nearly disjoint between the two languages.

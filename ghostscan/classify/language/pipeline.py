@@ -462,6 +462,8 @@ class PatternMatcher:
         self.patterns: list[dict[str, Any]] = []
         self._phrases = PhraseMatcher(nlp.vocab, attr="NORM", validate=validate)
         self._rules: list[_Rule] = []
+        self._rules_by_label: dict[int, list[_Rule]] = {}
+        """The token patterns of each label (hash), for `may_match`."""
         self._always: set[int] = set()
         self._by_word: dict[int, set[int]] = {}
         self._by_regex: dict[int, set[int]] = {}
@@ -516,6 +518,7 @@ class PatternMatcher:
                     self._names[key_hash][0],
                 )
             )
+            self._rules_by_label.setdefault(self._rules[rule].label, []).append(self._rules[rule])
             trigger = _trigger(words, regexes, self._common)
             if trigger is None:
                 self._always.add(rule)
@@ -600,13 +603,10 @@ class PatternMatcher:
         regexes: set[int] = set()
         for lookup in lookups:
             regexes |= lookup.regexes
-        for rule in self._rules:
-            if (
-                rule.label in wanted
-                and all(not words.isdisjoint(norms) for words in rule.words)
-                and all(regex in regexes for regex in rule.regexes)
-            ):
-                return True
+        for label in wanted:
+            for rule in self._rules_by_label.get(label, ()):
+                if all(not words.isdisjoint(norms) for words in rule.words) and all(regex in regexes for regex in rule.regexes):
+                    return True
         return any(self._names[key][0] in wanted for key, _, _ in self._phrases(doc))
 
     def _regex_id(self, regex: str) -> int:

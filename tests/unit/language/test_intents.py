@@ -495,3 +495,22 @@ def test_may_say_sees_an_order_in_an_attachment_name():
 
     assert may_say("Anbei.", Intent.ORDER_CONFIRMED, direction="inbound", attachments=["Bestellung_4711.pdf"])
     assert not may_say("Anbei.", Intent.ORDER_CONFIRMED, direction="inbound", attachments=["Logo.png"])
+
+
+def test_reading_after_may_say_is_the_reading_alone():
+    """A text asked `may_say` first, then read whole (as the verdicts do), reads the same."""
+    import sys
+    from pathlib import Path
+
+    from ghostscan.classify.language import Intent, analyze_text, may_say
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "language"))
+    from intent_scoring import load_rows
+
+    rows = load_rows(Path(__file__).resolve().parents[2] / "data" / "intents.tsv")
+    alone = {(row.id, d): analyze_text(row.text, direction=d, sent=row.sent) for row in rows for d in ("inbound", "outbound")}
+    for row in rows:
+        for direction in ("inbound", "outbound"):
+            for intent in (Intent.ORDER_CONFIRMED, Intent.DECLINE):
+                may_say(row.text, intent, direction=direction)
+            assert analyze_text(row.text, direction=direction, sent=row.sent) == alone[(row.id, direction)], row.id

@@ -234,3 +234,101 @@ def test_text_message_keeps_empty_parts_between_repeated_delimiters():
         b"Content-Type: text/plain\n\nHallo\n--ABCDE--\n"
     )
     assert body_text(parse_text_message(raw)) == body_text(parse_message(raw)) == "Hallo"
+
+
+# ----------------------------------------------------------------------------- light walk
+
+
+def _reading(msg) -> tuple:
+    """Everything a reader of text takes from a parsed message."""
+    parts = [(p.get_content_type(), p.get_filename(), p.get_content_charset(), p.is_multipart()) for p in msg.walk()]
+    return body_text(msg), body_text(msg, attached=True), parts
+
+
+def _assert_reads_alike(raw: bytes) -> None:
+    from ghostscan.parse.body import parse_text_message, parse_text_parts
+
+    assert _reading(parse_text_parts(raw)) == _reading(parse_text_message(raw))
+
+
+FORWARD = (
+    b"From: Anna <anna@studio-berg.de>\n"
+    b'Content-Type: multipart/mixed; boundary="fw"\n'
+    b"\n"
+    b"--fw\n"
+    b"Content-Type: text/plain; charset=iso-8859-1\n"
+    b"Content-Transfer-Encoding: quoted-printable\n"
+    b"\n"
+    b"Weitergeleitet, Gr=FC=DFe\n"
+    b"--fw\n"
+    b"Content-Type: message/rfc822\n"
+    b"\n"
+    b"From: Hans <h@mueller-bau.de>\n"
+    b'Content-Type: multipart/mixed; boundary="in"\n'
+    b"\n"
+    b"--in\n"
+    b"Content-Type: text/html; charset=utf-8\n"
+    b"\n"
+    b"<p>Auftrag erteilt</p>\n"
+    b"--in\n"
+    b"Content-Type: application/pdf\n"
+    b"Content-Disposition: attachment; filename*=utf-8''Bestellung%20M%C3%BCller.pdf\n"
+    b"\n"
+    b"JVBERi0xLjQK\n"
+    b"--in--\n"
+    b"\n"
+    b"--fw--\n"
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        SIMPLE,
+        SIMPLE.replace(b"\n", b"\r\n"),
+        b"From h@mueller-bau.de Tue May 14 10:00:00 2024\n" + SIMPLE,
+        _offer_with_pdf(b"Content-Type: text/plain; charset=utf-8\n\nAnbei unser Angebot.\n"),
+        _offer_with_pdf(ALTERNATIVE),  # an outer boundary inside the inner multipart
+        FORWARD,
+        FORWARD.replace(b"--fw--\n", b""),  # no closing delimiter
+        b"Content-Type: multipart/mixed\n\nno boundary parameter\n",
+        b"Content-Type: multipart/mixed; boundary=x\n\nno delimiter line at all\n",
+        b"Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: inner\n\nText\n--d--\n",
+        b"Subject: x\nnot a header line\nContent-Type: text/html\n\n<p>body</p>\n",
+        b" continuation first\nContent-Type: text/plain\nFrom misplaced\nX: y\n\nText\n",
+        b"Content-Type: text/plain\n",
+        b"",
+    ],
+    ids=[
+        "simple", "crlf", "mbox-from", "offer-pdf", "outer-boundary-inside", "forward", "unclosed",
+        "no-boundary", "no-delimiter", "digest", "missing-blank-line", "odd-header-lines", "only-headers", "empty",
+    ],
+)
+def test_light_walk_reads_like_the_stdlib_parser(raw):
+    _assert_reads_alike(raw)
+
+
+@pytest.mark.parametrize("cut", [40, 200, 400, 600, 800, 1000, 5000])
+def test_light_walk_reads_a_partial_fetch_like_the_stdlib_parser(cut):
+    """A body fetched up to a size cap ends anywhere: in a header, a part, a delimiter line."""
+    for raw in (FORWARD, _offer_with_pdf(ALTERNATIVE), _offer_with_pdf(b"Content-Type: text/plain\n\nHallo\n")):
+        _assert_reads_alike(raw[:cut])
+
+
+@pytest.mark.corpus
+def test_light_walk_reads_every_corpus_message_like_the_stdlib_parser(corpus):
+    files = [p for p in sorted(corpus.root.rglob("*")) if p.is_file() and p.suffix not in (".md", ".tsv")]
+    assert len(files) > 500
+    for path in files:
+        raw = path.read_bytes()
+        for cut in (len(raw), 3000, 16 * 1024):
+            _assert_reads_alike(raw[:cut])
+
+
+@pytest.mark.parametrize("raw", [FORWARD, FORWARD.replace(b"--fw--\n", b""), FORWARD[:700]], ids=["whole", "unclosed", "cut"])
+def test_light_walk_reads_ordinary_mail_itself(raw, monkeypatch):
+    from ghostscan.parse import body
+
+    expected = _reading(body.parse_text_message(raw))
+    monkeypatch.setattr(body, "parse_text_message", lambda raw: pytest.fail("handed to the stdlib parser"))
+    assert _reading(body.parse_text_parts(raw)) == expected

@@ -653,3 +653,8 @@ def test_enron_lotus_notes_quotes_and_forwards(corpus):
     assert _contact_of(enron / "1/56333.txt", "US").phones == ()
     # "please feel free to contact me at 713/853-5290" before "We will call you at (605) …".
     assert _contact_of(enron / "4/52998.txt", "US").phones[0] == "+17138535290"
+
+
+def test_a_number_in_full_width_digits_is_found_like_ascii_digits():
+    """Lines without a digit are skipped before the phone matcher; any script's digits count."""
+    assert extract_phones("Tel. ０３０ １２３４５６７") == extract_phones("Tel. 030 1234567") == ("+49301234567",)
