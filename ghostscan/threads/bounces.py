@@ -40,15 +40,23 @@ def _address(value: str) -> str:
 
 
 class _SentTo:
-    """Our dated messages per recipient address, sorted by time."""
+    """Our dated messages per recipient address, sorted by time.
 
-    def __init__(self, messages: Sequence[ThreadedMessage], times: Sequence[float | None]):
+    Only the addresses in *wanted* (those the bounces name) are kept: a bounce is asked
+    about no other, and at 100,000 messages listing every recipient of every message
+    of ours costs more than all the bounce matching.
+    """
+
+    def __init__(self, messages: Sequence[ThreadedMessage], times: Sequence[float | None], wanted: set[str]):
         self._by_rcpt: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        for i, m in enumerate(messages):
+        inbound = Direction.INBOUND
+        for i, m in enumerate(messages if wanted else ()):
             ts = times[i]
-            if ts is None or m.direction is Direction.INBOUND:
+            if ts is None or m.direction is inbound:
                 continue
-            for a in {a.email for a in m.meta.recipients}:
+            meta = m.meta
+            named = [a.email for a in meta.to + meta.cc if a.email in wanted]
+            for a in set(named) if len(named) > 1 else named:
                 self._by_rcpt[a].append((ts, i))
         for entries in self._by_rcpt.values():
             entries.sort()
@@ -60,6 +68,11 @@ class _SentTo:
         mid = bisect.bisect_right(entries, (bounced, float("inf")))
         hi = bisect.bisect_right(entries, (bounced + CLOCK_SKEW_SECONDS, float("inf")))
         return entries[lo:mid], entries[mid:hi]
+
+
+def _failed(returned: ReturnedMessage) -> list[str]:
+    """The failed recipients a bounce names, normalized and sorted."""
+    return sorted({_address(r) for r in returned.recipients if "@" in r})
 
 
 def _best(hits: list[tuple[tuple[float, int], bool]]) -> int | None:
@@ -86,7 +99,7 @@ def _target(
             return target
     if bounced is None:
         return None
-    recipients = sorted({_address(r) for r in returned.recipients if "@" in r})
+    recipients = _failed(returned)
     if returned.subject is not None:
         wanted = normalize_subject(returned.subject)
         hits: list[tuple[tuple[float, int], bool]] = []
@@ -135,7 +148,7 @@ def bounce_links(
     bounces = [(i, m.classification.returned) for i, m in enumerate(messages) if m.classification.kind is bounce]
     if not bounces:
         return []
-    sent_to = _SentTo(messages, times)
+    sent_to = _SentTo(messages, times, {r for _, returned in bounces if returned is not None for r in _failed(returned)})
     links: list[tuple[int, int]] = []
     for i, returned in bounces:
         if returned is None:

@@ -154,17 +154,7 @@ def fallback_links(
         ``(candidate, earlier)`` index pairs.
     """
     # Most subjects and addresses repeat ("Re: X", "AW: X", ...): work each out once.
-    # The loops below test the message kind, direction and subject inline (they run once
-    # per message of the whole mailbox); `_eligible`, `_ours` and `is_generic_subject`
-    # say the same.
     normalized: dict[str, str] = {}
-    subjects: list[str] = []
-    for m in messages:
-        subject = m.meta.subject
-        n = normalized.get(subject)
-        if n is None:
-            n = normalized[subject] = normalize_subject(subject)
-        subjects.append(n)
     parties: dict[str, str] = {}
 
     def party(a: Address) -> str:
@@ -173,37 +163,93 @@ def fallback_links(
             p = parties[a.email] = a.party
         return p
 
+    # The loops below test the message kind, direction and subject inline (they run once
+    # per message of the whole mailbox); `_eligible`, `_ours` and `is_generic_subject`
+    # say the same.
     generic, bounce, inbound = _GENERIC, MessageKind.BOUNCE, Direction.INBOUND
+
+    # One pass over the mailbox notes each dated message's subject (None when it has no
+    # date or a generic subject: such a message neither matches nor is matched) and
+    # which messages of ours and of theirs carry each subject. Only a subject that both
+    # sides carry can link, so most candidates and messages are never looked at again.
+    subject_of: list[str | None] = [None] * len(messages)
+    ours = bytearray(len(messages))  # 1 for a message of ours
+    ours_by_subject: dict[str, list[int]] = {}
+    theirs_by_subject: dict[str, list[int]] = {}
+    for i, m in enumerate(messages):
+        if times[i] is None:
+            continue
+        raw = m.meta.subject
+        subject = normalized.get(raw)
+        if subject is None:
+            subject = normalized[raw] = normalize_subject(raw)
+        if subject in generic:
+            continue
+        subject_of[i] = subject
+        if m.direction is inbound:
+            side = theirs_by_subject
+        else:
+            side = ours_by_subject
+            ours[i] = 1
+        same = side.get(subject)
+        if same is None:
+            side[subject] = [i]
+        else:
+            same.append(i)
+
+    # What the candidates look for, in their order: (index, time, subject, whether it is
+    # ours, the parties to look for), and per subject the parties asked of each side.
+    asks: list[tuple[int, float, str, bool, list[str]]] = []
+    asked_of_ours: dict[str, set[str]] = {}
+    asked_of_theirs: dict[str, set[str]] = {}
+    for i in candidates:
+        subject = subject_of[i]
+        if subject is None or subject not in (theirs_by_subject if ours[i] else ours_by_subject):
+            continue
+        m = messages[i]
+        if m.classification.kind is bounce:
+            continue
+        meta = m.meta
+        if ours[i]:
+            wanted = sorted({party(a) for a in meta.to + meta.cc})
+            asked = asked_of_theirs
+        elif meta.sender is not None:
+            wanted = [party(meta.sender)]
+            asked = asked_of_ours
+        else:
+            continue
+        asks.append((i, times[i], subject, bool(ours[i]), wanted))  # type: ignore[arg-type]  # dated: subject_of is set
+        known = asked.get(subject)
+        if known is None:
+            asked[subject] = set(wanted)
+        else:
+            known.update(wanted)
+
+    # The indexes hold only the (subject, party) pairs some candidate looks for.
     ours_to = _Index()  # our messages, keyed by each recipient's party
     theirs_from = _Index()  # inbound messages, keyed by the sender's party
     ours_entries, theirs_entries = ours_to.entries, theirs_from.entries  # `_Index.add`, inline
-    for i, m in enumerate(messages):
-        ts = times[i]
-        subject = subjects[i]
-        if ts is None or subject in generic or m.classification.kind is bounce:
-            continue
-        meta = m.meta
-        if m.direction is not inbound:
-            for p in {party(a) for a in meta.to + meta.cc}:
-                ours_entries[(subject, p)].append((ts, i))
-        elif meta.sender is not None:
-            theirs_entries[(subject, party(meta.sender))].append((ts, i))
+    # The party is tested before the kind: it rejects far more messages.
+    for subject, asked in asked_of_ours.items():
+        for j in ours_by_subject[subject]:
+            m = messages[j]
+            meta = m.meta
+            hits = {p for p in map(party, meta.to + meta.cc) if p in asked}
+            if hits and m.classification.kind is not bounce:
+                for p in hits:
+                    ours_entries[(subject, p)].append((times[j], j))  # type: ignore[arg-type]
+    for subject, asked in asked_of_theirs.items():
+        for j in theirs_by_subject[subject]:
+            m = messages[j]
+            sender = m.meta.sender
+            if sender is not None and party(sender) in asked and m.classification.kind is not bounce:
+                theirs_entries[(subject, party(sender))].append((times[j], j))  # type: ignore[arg-type]
     ours_to.freeze()
     theirs_from.freeze()
 
     window = window_days * 86400.0
-    for i in candidates:
-        m, ts = messages[i], times[i]
-        subject = subjects[i]
-        if ts is None or subject in generic or m.classification.kind is bounce:
-            continue
-        meta = m.meta
-        if m.direction is not inbound:
-            index, wanted = theirs_from, sorted({party(a) for a in meta.to + meta.cc})
-        elif meta.sender is not None:
-            index, wanted = ours_to, [party(meta.sender)]
-        else:
-            continue
+    for i, ts, subject, ours, wanted in asks:
+        index = theirs_from if ours else ours_to
         best: tuple[float, int] | None = None
         for p in wanted:
             if not index.has((subject, p)):

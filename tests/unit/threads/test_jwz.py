@@ -92,8 +92,8 @@ def test_in_reply_to_wins_when_the_last_reference_is_not_in_the_mailbox(mail):
 
     links = link_headers([root.meta, child.meta, grand.meta])
 
-    assert links.parent == (None, 0, 1)
-    assert links.depth == (0, 1, 2)
+    assert links.parent == [None, 0, 1]
+    assert links.depth == [0, 1, 2]
     (conv,) = thread_messages([grand, child, root])
     assert mail.links(conv) == ["root", "in-reply-to", "in-reply-to"]
 
@@ -105,7 +105,7 @@ def test_the_last_present_reference_is_the_parent_when_in_reply_to_names_a_missi
 
     links = link_headers([four.meta, not_four.meta, reply.meta])
 
-    assert links.parent == (None, None, 0)
+    assert links.parent == [None, None, 0]
     assert links.component[2] == links.component[0] != links.component[1]
 
 
@@ -116,7 +116,7 @@ def test_references_that_loop_end_and_keep_one_conversation(mail):
 
     links = link_headers([a.meta, b.meta, c.meta])
 
-    assert links.parent == (None, 2, 0)  # the oldest message of the loop lost its parent
+    assert links.parent == [None, 2, 0]  # the oldest message of the loop lost its parent
     (conv,) = thread_messages([c, b, a])
     assert mail.ids(conv) == ["a@x.org", "b@x.org", "c@x.org"]
 
