@@ -24,7 +24,7 @@ from ghostscan.threads.bounces import bounce_links
 from ghostscan.threads.fallback import LINKED_BY as _FALLBACK
 from ghostscan.threads.fallback import fallback_links
 from ghostscan.threads.jwz import collapse_duplicates, link_headers
-from ghostscan.threads.model import Conversation, ThreadedMessage
+from ghostscan.threads.model import Conversation, ThreadedMessage, conversation, relinked
 from ghostscan.threads.provider_ids import provider_groups
 
 _ROOT = "root"
@@ -82,9 +82,11 @@ class _Conversations:
         """The sets, each listed in the order of *walk* (every index once), in the order
         their first member comes in it."""
         members: dict[int, list[int]] = {}
-        find = self.find
+        up = self._up
         for i in walk:
-            root = find(i)
+            root = i
+            while up[root] != root:  # `find`, inline: this runs once per message
+                up[root] = root = up[up[root]]
             group = members.get(root)
             if group is None:
                 members[root] = [i]
@@ -161,16 +163,14 @@ def _thread(messages: Sequence[ThreadedMessage], window_days: int) -> list[Conve
         convs.merge(candidate, earlier, _FALLBACK)
 
     labels = convs.labels
-    groups = convs.groups(ranked)
     conversations: list[Conversation] = []
-    for members in groups:
-        threaded = []
-        for i in members:
-            label = (labels[i] or "references") if threaded else _ROOT
-            m = unique[i]
-            threaded.append(m if m.linked_by == label else ThreadedMessage(m.meta, m.classification, m.direction, label))
-        head = unique[members[0]].meta
-        conversations.append(Conversation(head.message_id if head.message_id is not None else str(head.ref), tuple(threaded)))
+    for first, *rest in convs.groups(ranked):
+        head = unique[first]
+        threaded = [relinked(head, _ROOT)]
+        for i in rest:
+            threaded.append(relinked(unique[i], labels[i] or "references"))
+        meta = head.meta
+        conversations.append(conversation(meta.message_id if meta.message_id is not None else str(meta.ref), tuple(threaded)))
     return conversations
 
 

@@ -28,12 +28,15 @@ from ghostscan.threads.model import Direction, ThreadedMessage
 # plus the subject prefixes of automatic replies (RT's "AutoReply", Outlook's "Automatic
 # reply" / "Automatische Antwort"), which answer a message rather than start one.
 # Counters like "Re[2]:" / "Re(2):" / "Re^2:" and any spacing before the colon are allowed.
-_PREFIX = re.compile(
-    r"^\s*(?:re|aw|wg|fwd?|sv|antw|antwort|ref|rif|tr|doorst|r|"
+_ONE_PREFIX = (
+    r"\s*(?:re|aw|wg|fwd?|sv|antw|antwort|ref|rif|tr|doorst|r|"
     r"autoreply|auto-reply|automatic reply|automatische antwort|abwesenheitsnotiz|out of office)"
-    r"\s*(?:\[\d+\]|\(\d+\)|\^\d+)?\s*[:：]",
-    re.IGNORECASE,
+    r"\s*(?:\[\d+\]|\(\d+\)|\^\d+)?\s*[:：]"
 )
+_PREFIX = re.compile("^" + _ONE_PREFIX, re.IGNORECASE)
+# All the prefixes in a row at once: what matching `_PREFIX` again and again finds
+# when no tag can come to light between them (the subject has no "[" or "(").
+_PREFIXES = re.compile(f"(?:{_ONE_PREFIX})+", re.IGNORECASE)
 # Tags anywhere in the subject: ticket systems ("[Ticket#123]"), mailing lists
 # ("[notmuch]"), gateways ("[EXTERN]", "[SPAM?]") and the old "(fwd)" suffix.
 _TAGS = re.compile(r"\[[^\[\]]*\]|\((?:fwd|fw|wg)\)", re.IGNORECASE)
@@ -59,9 +62,15 @@ def normalize_subject(subject: str) -> str:
     # splits at exactly the characters \s matches, so joining its parts equals
     # collapsing \s+ to one space and stripping.
     text = subject if subject.isascii() else unicodedata.normalize("NFKC", subject)
-    if "[" in text or "(" in text:
-        text = _TAGS.sub(" ", text)
-    text = " ".join(text.split())
+    if "[" not in text and "(" not in text:
+        # Most subjects: no tag, so the prefixes go in one match (and one split).
+        text = " ".join(text.split())
+        if ":" in text or "：" in text:
+            match = _PREFIXES.match(text)
+            if match is not None:
+                text = text[match.end() :].lstrip()
+        return text.casefold()
+    text = " ".join(_TAGS.sub(" ", text).split())
     while ":" in text or "：" in text:
         match = _PREFIX.match(text)
         if match is None:

@@ -317,12 +317,13 @@ def link_headers(metas: Sequence[MessageMeta], by_message_id: Mapping[str, int] 
     # unless In-Reply-To names a different single id. Only ids of messages that are
     # actually in the mailbox count, so a References list whose last id has a typo still
     # yields the In-Reply-To parent, and an In-Reply-To that names a missing message
-    # leaves the References parent. It also notes which messages some References name.
+    # leaves the References parent. It also notes which messages other messages name,
+    # and where: 2 for References, 1 for In-Reply-To only.
     up = list(range(n))
     ghosts: dict[str, int] = {}
     parent: list[int | None] = [None] * n
     method: list[str | None] = [None] * n
-    named_in_references = bytearray(n)
+    named = bytearray(n)
     for i in linked:
         meta = metas[i]
         references, in_reply_to, own = meta.references, meta.in_reply_to, meta.message_id
@@ -333,7 +334,7 @@ def link_headers(metas: Sequence[MessageMeta], by_message_id: Mapping[str, int] 
         for mid in references:
             b = present.get(mid)
             if b is not None:
-                named_in_references[b] = 1
+                named[b] = 2
                 if b != i:
                     last_ref = b
             # A message that names itself (it happens) must not become its own parent.
@@ -351,8 +352,10 @@ def link_headers(metas: Sequence[MessageMeta], by_message_id: Mapping[str, int] 
         first_reply: int | None = None
         for mid in in_reply_to:
             b = present.get(mid)
-            if b is not None and b != i and first_reply is None:
-                first_reply = b
+            if b is not None:
+                named[b] |= 1
+                if b != i and first_reply is None:
+                    first_reply = b
             if mid == own:
                 continue
             if b is None:
@@ -377,16 +380,19 @@ def link_headers(metas: Sequence[MessageMeta], by_message_id: Mapping[str, int] 
             # Parent missing: the message meets its siblings at the missing id.
             method[i] = "references" if references else "in-reply-to"
 
-    roots: dict[int, int] = {}
-    component = []
+    # Components are numbered in the order of their first message.
+    number = [-1] * len(up)  # of each root
+    component = [0] * n
+    count = 0
     for i in range(n):
         a = i
         while up[a] != a:
             up[a] = a = up[up[a]]
-        c = roots.get(a)
-        if c is None:
-            c = roots[a] = len(roots)
-        component.append(c)
+        c = number[a]
+        if c < 0:
+            c = number[a] = count
+            count += 1
+        component[i] = c
 
     children = [i for i in linked if parent[i] is not None]
     depth = _cut_loops_and_measure(parent, children, lambda i: message_order(metas[i], times[i], 0, i))
@@ -399,12 +405,14 @@ def link_headers(metas: Sequence[MessageMeta], by_message_id: Mapping[str, int] 
     # that is only *named* by others (it has no threading headers itself) but is not
     # the earliest, e.g. when a reply's clock ran ahead of its parent's, is attached
     # through the headers that name it.
-    earliest = [0] * len(roots)
+    earliest = [0] * count
     for i in reversed(ranked):
         earliest[component[i]] = i
-    for i in range(n):
-        if earliest[component[i]] == i:
-            method[i] = None
-        elif method[i] is None:
-            method[i] = "references" if named_in_references[i] else "in-reply-to"
+    for i in earliest:
+        method[i] = None
+    # Only a message some other message names can share a component without headers
+    # of its own.
+    for i in compress(range(n), named):
+        if method[i] is None and earliest[component[i]] != i:
+            method[i] = "references" if named[i] & 2 else "in-reply-to"
     return HeaderLinks(component, parent, method, depth, times, ranked, rank, earliest, present)
