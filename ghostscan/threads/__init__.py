@@ -164,13 +164,14 @@ def _thread(messages: Sequence[ThreadedMessage], window_days: int) -> list[Conve
 
     labels = convs.labels
     conversations: list[Conversation] = []
-    for first, *rest in convs.groups(ranked):
-        head = unique[first]
-        threaded = [relinked(head, _ROOT)]
-        for i in rest:
-            threaded.append(relinked(unique[i], labels[i] or "references"))
+    for members in convs.groups(ranked):
+        head = relinked(unique[members[0]], _ROOT)
+        if len(members) == 1:  # most conversations: one message
+            threaded: tuple[ThreadedMessage, ...] = (head,)
+        else:
+            threaded = (head, *[relinked(unique[i], labels[i] or "references") for i in members[1:]])
         meta = head.meta
-        conversations.append(conversation(meta.message_id if meta.message_id is not None else str(meta.ref), tuple(threaded)))
+        conversations.append(conversation(meta.message_id if meta.message_id is not None else str(meta.ref), threaded))
     return conversations
 
 

@@ -17,6 +17,8 @@ import bisect
 import re
 import unicodedata
 from collections import defaultdict
+from itertools import compress, repeat
+from operator import attrgetter, is_, not_
 from typing import Callable, Iterable, Iterator, Sequence
 
 from ghostscan.classify.base import MessageKind
@@ -97,6 +99,18 @@ def _eligible(m: ThreadedMessage) -> bool:
     return m.kind is not MessageKind.BOUNCE
 
 
+class _Normalized(dict[str, str]):
+    """Raw subject → `normalize_subject` of it, worked out on first use."""
+
+    def __missing__(self, subject: str) -> str:
+        normalized = self[subject] = normalize_subject(subject)
+        return normalized
+
+
+_SUBJECT = attrgetter("meta.subject")
+_DIRECTION = attrgetter("direction")
+
+
 class _Index:
     """Sorted (time, index) lists per (normalized subject, party)."""
 
@@ -163,7 +177,7 @@ def fallback_links(
         ``(candidate, earlier)`` index pairs.
     """
     # Most subjects and addresses repeat ("Re: X", "AW: X", ...): work each out once.
-    normalized: dict[str, str] = {}
+    normalized = _Normalized()
     parties: dict[str, str] = {}
 
     def party(a: Address) -> str:
@@ -177,34 +191,16 @@ def fallback_links(
     # say the same.
     generic, bounce, inbound = _GENERIC, MessageKind.BOUNCE, Direction.INBOUND
 
-    # One pass over the mailbox notes each dated message's subject (None when it has no
-    # date or a generic subject: such a message neither matches nor is matched) and
-    # which messages of ours and of theirs carry each subject. Only a subject that both
-    # sides carry can link, so most candidates and messages are never looked at again.
-    subject_of: list[str | None] = [None] * len(messages)
-    ours = bytearray(len(messages))  # 1 for a message of ours
-    ours_by_subject: dict[str, list[int]] = {}
-    theirs_by_subject: dict[str, list[int]] = {}
-    for i, m in enumerate(messages):
-        if times[i] is None:
-            continue
-        raw = m.meta.subject
-        subject = normalized.get(raw)
-        if subject is None:
-            subject = normalized[raw] = normalize_subject(raw)
-        if subject in generic:
-            continue
-        subject_of[i] = subject
-        if m.direction is inbound:
-            side = theirs_by_subject
-        else:
-            side = ours_by_subject
-            ours[i] = 1
-        same = side.get(subject)
-        if same is None:
-            side[subject] = [i]
-        else:
-            same.append(i)
+    # Each message's normalized subject and side, and the subjects each side carries.
+    # Only a subject both sides carry can link, so most candidates and messages are
+    # never looked at again. These passes over the whole mailbox run in C (map,
+    # compress); the exact tests (dated, not generic, not a bounce) come later, for
+    # the few messages that get that far.
+    n = len(messages)
+    subjects: list[str] = list(map(normalized.__getitem__, map(_SUBJECT, messages)))
+    theirs: list[bool] = list(map(is_, map(_DIRECTION, messages), repeat(inbound)))
+    theirs_subjects = set(compress(subjects, theirs))
+    ours_subjects = set(compress(subjects, map(not_, theirs)))
 
     # What the candidates look for, in their order: (index, time, subject, whether it is
     # ours, the parties to look for), and per subject the parties asked of each side.
@@ -212,14 +208,15 @@ def fallback_links(
     asked_of_ours: dict[str, set[str]] = {}
     asked_of_theirs: dict[str, set[str]] = {}
     for i in candidates:
-        subject = subject_of[i]
-        if subject is None or subject not in (theirs_by_subject if ours[i] else ours_by_subject):
+        ts = times[i]
+        subject = subjects[i]
+        if ts is None or subject not in (ours_subjects if theirs[i] else theirs_subjects) or subject in generic:
             continue
         m = messages[i]
         if m.classification.kind is bounce:
             continue
         meta = m.meta
-        if ours[i]:
+        if not theirs[i]:
             wanted = sorted({party(a) for a in meta.to + meta.cc})
             asked = asked_of_theirs
         elif meta.sender is not None:
@@ -227,32 +224,42 @@ def fallback_links(
             asked = asked_of_ours
         else:
             continue
-        asks.append((i, times[i], subject, bool(ours[i]), wanted))  # type: ignore[arg-type]  # dated: subject_of is set
+        asks.append((i, ts, subject, not theirs[i], wanted))
         known = asked.get(subject)
         if known is None:
             asked[subject] = set(wanted)
         else:
             known.update(wanted)
 
-    # The indexes hold only the (subject, party) pairs some candidate looks for.
+    # The indexes hold only the (subject, party) pairs some candidate looks for. The
+    # party is tested before the kind: it rejects far more messages.
     ours_to = _Index()  # our messages, keyed by each recipient's party
     theirs_from = _Index()  # inbound messages, keyed by the sender's party
     ours_entries, theirs_entries = ours_to.entries, theirs_from.entries  # `_Index.add`, inline
-    # The party is tested before the kind: it rejects far more messages.
-    for subject, asked in asked_of_ours.items():
-        for j in ours_by_subject[subject]:
-            m = messages[j]
-            meta = m.meta
-            hits = {p for p in map(party, meta.to + meta.cc) if p in asked}
-            if hits and m.classification.kind is not bounce:
-                for p in hits:
-                    ours_entries[(subject, p)].append((times[j], j))  # type: ignore[arg-type]
-    for subject, asked in asked_of_theirs.items():
-        for j in theirs_by_subject[subject]:
-            m = messages[j]
-            sender = m.meta.sender
-            if sender is not None and party(sender) in asked and m.classification.kind is not bounce:
-                theirs_entries[(subject, party(sender))].append((times[j], j))  # type: ignore[arg-type]
+    for j in compress(range(n), map(asked_of_ours.__contains__, subjects)) if asked_of_ours else ():
+        ts = times[j]
+        if theirs[j] or ts is None:
+            continue
+        m = messages[j]
+        meta = m.meta
+        subject = subjects[j]
+        asked = asked_of_ours[subject]
+        hits = {p for p in map(party, meta.to + meta.cc) if p in asked}
+        if hits and m.classification.kind is not bounce:
+            for p in hits:
+                ours_entries[(subject, p)].append((ts, j))
+    for j in compress(range(n), map(asked_of_theirs.__contains__, subjects)) if asked_of_theirs else ():
+        ts = times[j]
+        if not theirs[j] or ts is None:
+            continue
+        m = messages[j]
+        sender = m.meta.sender
+        if sender is None:
+            continue
+        subject = subjects[j]
+        p = party(sender)
+        if p in asked_of_theirs[subject] and m.classification.kind is not bounce:
+            theirs_entries[(subject, p)].append((ts, j))
     ours_to.freeze()
     theirs_from.freeze()
 
