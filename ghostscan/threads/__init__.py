@@ -24,7 +24,7 @@ from ghostscan.threads.bounces import bounce_links
 from ghostscan.threads.fallback import LINKED_BY as _FALLBACK
 from ghostscan.threads.fallback import fallback_links
 from ghostscan.threads.jwz import collapse_duplicates, link_headers
-from ghostscan.threads.model import Conversation, ThreadedMessage
+from ghostscan.threads.model import Conversation, ThreadedMessage, conversation, relinked
 from ghostscan.threads.provider_ids import provider_groups
 
 _ROOT = "root"
@@ -38,15 +38,15 @@ class _Conversations:
     merge; the earlier set's earliest stays unlabelled and leads the merged set.
 
     Sets start as the header components (`HeaderLinks.component`), each led by its
-    earliest message, the only one `link_headers` leaves unlabelled. *order* gives each
-    message's place in date order (any comparable keys, one per message).
+    earliest message (*earliest*, per component), the only one `link_headers` leaves
+    unlabelled. *order* gives each message's place in date order (any comparable keys,
+    one per message).
     """
 
-    def __init__(self, component: Sequence[int], order: Sequence[Any], labels: list[str | None]):
+    def __init__(self, component: Sequence[int], earliest: Sequence[int], order: Sequence[Any], labels: list[str | None]):
         self._order = order
         self.labels = labels
-        leader = {c: i for i, c in enumerate(component) if labels[i] is None}
-        self._up = [leader[c] for c in component]
+        self._up = list(map(earliest.__getitem__, component))
         self._first = list(range(len(component)))
 
     def find(self, i: int) -> int:
@@ -82,9 +82,11 @@ class _Conversations:
         """The sets, each listed in the order of *walk* (every index once), in the order
         their first member comes in it."""
         members: dict[int, list[int]] = {}
-        find = self.find
+        up = self._up
         for i in walk:
-            root = find(i)
+            root = i
+            while up[root] != root:  # `find`, inline: this runs once per message
+                up[root] = root = up[up[root]]
             group = members.get(root)
             if group is None:
                 members[root] = [i]
@@ -137,29 +139,23 @@ def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 6
 
 
 def _thread(messages: Sequence[ThreadedMessage], window_days: int) -> list[Conversation]:
-    unique = collapse_duplicates(messages)
+    by_message_id: dict[str, int] = {}
+    unique = collapse_duplicates(messages, by_message_id)
     metas = [m.meta for m in unique]
-    headers = link_headers(metas)
-    order, times = headers.order, headers.times
-    # One sort by the order keys; everything after compares places in that order (plain
-    # numbers) and walks the messages in it, so groups come out sorted and need no sort.
-    ranked = sorted(range(len(unique)), key=order.__getitem__)
-    rank = [0] * len(unique)
-    for place, i in enumerate(ranked):
-        rank[i] = place
+    headers = link_headers(metas, by_message_id)
+    # link_headers sorted the messages once; everything after compares places in that
+    # order (plain numbers) and walks the messages in it, so groups come out sorted and
+    # need no sort.
+    ranked, rank, times = headers.ranked, headers.rank, headers.times
 
-    convs = _Conversations(headers.component, rank, list(headers.method))
+    convs = _Conversations(headers.component, headers.earliest, rank, list(headers.method))
 
     for kind, members in provider_groups(metas):
         members = sorted(members, key=rank.__getitem__)
         for a, b in zip(members, members[1:]):
             convs.merge(a, b, kind)
 
-    by_message_id: dict[str, int] = {}
-    for i, meta in enumerate(metas):
-        if meta.message_id is not None:
-            by_message_id.setdefault(meta.message_id, i)
-    for bounce, original in bounce_links(unique, times, by_message_id):
+    for bounce, original in bounce_links(unique, times, headers.by_message_id):
         convs.merge(bounce, original, _BOUNCE)
 
     firsts = convs.leaders(ranked)
@@ -169,13 +165,13 @@ def _thread(messages: Sequence[ThreadedMessage], window_days: int) -> list[Conve
     labels = convs.labels
     conversations: list[Conversation] = []
     for members in convs.groups(ranked):
-        threaded = []
-        for i in members:
-            label = (labels[i] or "references") if threaded else _ROOT
-            m = unique[i]
-            threaded.append(m if m.linked_by == label else ThreadedMessage(m.meta, m.classification, m.direction, label))
-        head = unique[members[0]].meta
-        conversations.append(Conversation(head.message_id if head.message_id is not None else str(head.ref), tuple(threaded)))
+        head = relinked(unique[members[0]], _ROOT)
+        if len(members) == 1:  # most conversations: one message
+            threaded: tuple[ThreadedMessage, ...] = (head,)
+        else:
+            threaded = (head, *[relinked(unique[i], labels[i] or "references") for i in members[1:]])
+        meta = head.meta
+        conversations.append(conversation(meta.message_id if meta.message_id is not None else str(meta.ref), threaded))
     return conversations
 
 

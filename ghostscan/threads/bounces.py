@@ -40,15 +40,23 @@ def _address(value: str) -> str:
 
 
 class _SentTo:
-    """Our dated messages per recipient address, sorted by time."""
+    """Our dated messages per recipient address, sorted by time.
 
-    def __init__(self, messages: Sequence[ThreadedMessage], times: Sequence[float | None]):
+    Only the addresses in *wanted* (those the bounces name) are kept: a bounce is asked
+    about no other, and at 100,000 messages listing every recipient of every message
+    of ours costs more than all the bounce matching.
+    """
+
+    def __init__(self, messages: Sequence[ThreadedMessage], times: Sequence[float | None], wanted: set[str]):
         self._by_rcpt: dict[str, list[tuple[float, int]]] = defaultdict(list)
-        for i, m in enumerate(messages):
+        inbound = Direction.INBOUND
+        for i, m in enumerate(messages if wanted else ()):
             ts = times[i]
-            if ts is None or m.direction is Direction.INBOUND:
+            if ts is None or m.direction is inbound:
                 continue
-            for a in {a.email for a in m.meta.recipients}:
+            meta = m.meta
+            named = [a.email for a in meta.to + meta.cc if a.email in wanted]
+            for a in set(named) if len(named) > 1 else named:
                 self._by_rcpt[a].append((ts, i))
         for entries in self._by_rcpt.values():
             entries.sort()
@@ -62,6 +70,11 @@ class _SentTo:
         return entries[lo:mid], entries[mid:hi]
 
 
+def _failed(returned: ReturnedMessage) -> list[str]:
+    """The failed recipients a bounce names, normalized and sorted."""
+    return sorted({_address(r) for r in returned.recipients if "@" in r})
+
+
 def _best(hits: list[tuple[tuple[float, int], bool]]) -> int | None:
     """Prefer candidates dated before the bounce; among those, the latest."""
     real = [key for key, slack in hits if not slack]
@@ -71,22 +84,18 @@ def _best(hits: list[tuple[tuple[float, int], bool]]) -> int | None:
     return min(slack)[1] if slack else None
 
 
-def _target(
-    index: int,
-    returned: ReturnedMessage,
-    bounced: float | None,
-    messages: Sequence[ThreadedMessage],
-    by_message_id: Mapping[str, int],
-    sent_to: _SentTo,
-) -> int | None:
-    """The index of the message the bounce at *index* returns, or None. See `bounce_links`."""
+def _by_message_id(index: int, returned: ReturnedMessage, by_message_id: Mapping[str, int]) -> int | None:
+    """The message the bounce at *index* names by Message-ID, when it is in the mailbox."""
     if returned.message_id:
         target = by_message_id.get(returned.message_id.strip().strip("<>"))
         if target is not None and target != index:
             return target
-    if bounced is None:
-        return None
-    recipients = sorted({_address(r) for r in returned.recipients if "@" in r})
+    return None
+
+
+def _by_recipient(returned: ReturnedMessage, bounced: float, messages: Sequence[ThreadedMessage], sent_to: _SentTo) -> int | None:
+    """The message of ours a bounce returns, found by failed recipient (and subject). See `bounce_links`."""
+    recipients = _failed(returned)
     if returned.subject is not None:
         wanted = normalize_subject(returned.subject)
         hits: list[tuple[tuple[float, int], bool]] = []
@@ -132,15 +141,21 @@ def bounce_links(
         ``(bounce, original)`` index pairs.
     """
     bounce = MessageKind.BOUNCE
-    bounces = [(i, m.classification.returned) for i, m in enumerate(messages) if m.classification.kind is bounce]
-    if not bounces:
-        return []
-    sent_to = _SentTo(messages, times)
-    links: list[tuple[int, int]] = []
-    for i, returned in bounces:
-        if returned is None:
-            continue
-        target = _target(i, returned, times[i], messages, by_message_id, sent_to)
-        if target is not None:
-            links.append((i, target))
-    return links
+    bounces: list[tuple[int, ReturnedMessage]] = []
+    for i, m in enumerate(messages):
+        classification = m.classification
+        if classification.kind is bounce and classification.returned is not None:
+            bounces.append((i, classification.returned))
+    targets = [_by_message_id(i, returned, by_message_id) for i, returned in bounces]
+    # Most bounces quote the Message-ID; the index of our mail by recipient is built
+    # only for those that do not, and only for the recipients they name.
+    rest: list[tuple[int, int, ReturnedMessage, float]] = []
+    for k, (i, returned) in enumerate(bounces):
+        bounced = times[i]
+        if targets[k] is None and bounced is not None:
+            rest.append((k, i, returned, bounced))
+    if rest:
+        sent_to = _SentTo(messages, times, {r for _, _, returned, _ in rest for r in _failed(returned)})
+        for k, i, returned, bounced in rest:
+            targets[k] = _by_recipient(returned, bounced, messages, sent_to)
+    return [(i, target) for (i, _), target in zip(bounces, targets) if target is not None]

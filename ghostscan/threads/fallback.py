@@ -17,6 +17,8 @@ import bisect
 import re
 import unicodedata
 from collections import defaultdict
+from itertools import compress, repeat
+from operator import attrgetter, is_, not_
 from typing import Callable, Iterable, Iterator, Sequence
 
 from ghostscan.classify.base import MessageKind
@@ -28,12 +30,15 @@ from ghostscan.threads.model import Direction, ThreadedMessage
 # plus the subject prefixes of automatic replies (RT's "AutoReply", Outlook's "Automatic
 # reply" / "Automatische Antwort"), which answer a message rather than start one.
 # Counters like "Re[2]:" / "Re(2):" / "Re^2:" and any spacing before the colon are allowed.
-_PREFIX = re.compile(
-    r"^\s*(?:re|aw|wg|fwd?|sv|antw|antwort|ref|rif|tr|doorst|r|"
+_ONE_PREFIX = (
+    r"\s*(?:re|aw|wg|fwd?|sv|antw|antwort|ref|rif|tr|doorst|r|"
     r"autoreply|auto-reply|automatic reply|automatische antwort|abwesenheitsnotiz|out of office)"
-    r"\s*(?:\[\d+\]|\(\d+\)|\^\d+)?\s*[:：]",
-    re.IGNORECASE,
+    r"\s*(?:\[\d+\]|\(\d+\)|\^\d+)?\s*[:：]"
 )
+_PREFIX = re.compile("^" + _ONE_PREFIX, re.IGNORECASE)
+# All the prefixes in a row at once: what matching `_PREFIX` again and again finds
+# when no tag can come to light between them (the subject has no "[" or "(").
+_PREFIXES = re.compile(f"(?:{_ONE_PREFIX})+", re.IGNORECASE)
 # Tags anywhere in the subject: ticket systems ("[Ticket#123]"), mailing lists
 # ("[notmuch]"), gateways ("[EXTERN]", "[SPAM?]") and the old "(fwd)" suffix.
 _TAGS = re.compile(r"\[[^\[\]]*\]|\((?:fwd|fw|wg)\)", re.IGNORECASE)
@@ -59,9 +64,15 @@ def normalize_subject(subject: str) -> str:
     # splits at exactly the characters \s matches, so joining its parts equals
     # collapsing \s+ to one space and stripping.
     text = subject if subject.isascii() else unicodedata.normalize("NFKC", subject)
-    if "[" in text or "(" in text:
-        text = _TAGS.sub(" ", text)
-    text = " ".join(text.split())
+    if "[" not in text and "(" not in text:
+        # Most subjects: no tag, so the prefixes go in one match (and one split).
+        text = " ".join(text.split())
+        if ":" in text or "：" in text:
+            match = _PREFIXES.match(text)
+            if match is not None:
+                text = text[match.end() :].lstrip()
+        return text.casefold()
+    text = " ".join(_TAGS.sub(" ", text).split())
     while ":" in text or "：" in text:
         match = _PREFIX.match(text)
         if match is None:
@@ -86,6 +97,18 @@ def _eligible(m: ThreadedMessage) -> bool:
     # Bounces come from the sender's own mail system and are linked by what they quote
     # (ghostscan.threads.bounces), never by subject.
     return m.kind is not MessageKind.BOUNCE
+
+
+class _Normalized(dict[str, str]):
+    """Raw subject → `normalize_subject` of it, worked out on first use."""
+
+    def __missing__(self, subject: str) -> str:
+        normalized = self[subject] = normalize_subject(subject)
+        return normalized
+
+
+_SUBJECT = attrgetter("meta.subject")
+_DIRECTION = attrgetter("direction")
 
 
 class _Index:
@@ -154,17 +177,7 @@ def fallback_links(
         ``(candidate, earlier)`` index pairs.
     """
     # Most subjects and addresses repeat ("Re: X", "AW: X", ...): work each out once.
-    # The loops below test the message kind, direction and subject inline (they run once
-    # per message of the whole mailbox); `_eligible`, `_ours` and `is_generic_subject`
-    # say the same.
-    normalized: dict[str, str] = {}
-    subjects: list[str] = []
-    for m in messages:
-        subject = m.meta.subject
-        n = normalized.get(subject)
-        if n is None:
-            n = normalized[subject] = normalize_subject(subject)
-        subjects.append(n)
+    normalized = _Normalized()
     parties: dict[str, str] = {}
 
     def party(a: Address) -> str:
@@ -173,37 +186,86 @@ def fallback_links(
             p = parties[a.email] = a.party
         return p
 
+    # The loops below test the message kind, direction and subject inline (they run once
+    # per message of the whole mailbox); `_eligible`, `_ours` and `is_generic_subject`
+    # say the same.
     generic, bounce, inbound = _GENERIC, MessageKind.BOUNCE, Direction.INBOUND
+
+    # Each message's normalized subject and side, and the subjects each side carries.
+    # Only a subject both sides carry can link, so most candidates and messages are
+    # never looked at again. These passes over the whole mailbox run in C (map,
+    # compress); the exact tests (dated, not generic, not a bounce) come later, for
+    # the few messages that get that far.
+    n = len(messages)
+    subjects: list[str] = list(map(normalized.__getitem__, map(_SUBJECT, messages)))
+    theirs: list[bool] = list(map(is_, map(_DIRECTION, messages), repeat(inbound)))
+    theirs_subjects = set(compress(subjects, theirs))
+    ours_subjects = set(compress(subjects, map(not_, theirs)))
+
+    # What the candidates look for, in their order: (index, time, subject, whether it is
+    # ours, the parties to look for), and per subject the parties asked of each side.
+    asks: list[tuple[int, float, str, bool, list[str]]] = []
+    asked_of_ours: dict[str, set[str]] = {}
+    asked_of_theirs: dict[str, set[str]] = {}
+    for i in candidates:
+        ts = times[i]
+        subject = subjects[i]
+        if ts is None or subject not in (ours_subjects if theirs[i] else theirs_subjects) or subject in generic:
+            continue
+        m = messages[i]
+        if m.classification.kind is bounce:
+            continue
+        meta = m.meta
+        if not theirs[i]:
+            wanted = sorted({party(a) for a in meta.to + meta.cc})
+            asked = asked_of_theirs
+        elif meta.sender is not None:
+            wanted = [party(meta.sender)]
+            asked = asked_of_ours
+        else:
+            continue
+        asks.append((i, ts, subject, not theirs[i], wanted))
+        known = asked.get(subject)
+        if known is None:
+            asked[subject] = set(wanted)
+        else:
+            known.update(wanted)
+
+    # The indexes hold only the (subject, party) pairs some candidate looks for. The
+    # party is tested before the kind: it rejects far more messages.
     ours_to = _Index()  # our messages, keyed by each recipient's party
     theirs_from = _Index()  # inbound messages, keyed by the sender's party
     ours_entries, theirs_entries = ours_to.entries, theirs_from.entries  # `_Index.add`, inline
-    for i, m in enumerate(messages):
-        ts = times[i]
-        subject = subjects[i]
-        if ts is None or subject in generic or m.classification.kind is bounce:
+    for j in compress(range(n), map(asked_of_ours.__contains__, subjects)) if asked_of_ours else ():
+        ts = times[j]
+        if theirs[j] or ts is None:
             continue
+        m = messages[j]
         meta = m.meta
-        if m.direction is not inbound:
-            for p in {party(a) for a in meta.to + meta.cc}:
-                ours_entries[(subject, p)].append((ts, i))
-        elif meta.sender is not None:
-            theirs_entries[(subject, party(meta.sender))].append((ts, i))
+        subject = subjects[j]
+        asked = asked_of_ours[subject]
+        hits = {p for p in map(party, meta.to + meta.cc) if p in asked}
+        if hits and m.classification.kind is not bounce:
+            for p in hits:
+                ours_entries[(subject, p)].append((ts, j))
+    for j in compress(range(n), map(asked_of_theirs.__contains__, subjects)) if asked_of_theirs else ():
+        ts = times[j]
+        if not theirs[j] or ts is None:
+            continue
+        m = messages[j]
+        sender = m.meta.sender
+        if sender is None:
+            continue
+        subject = subjects[j]
+        p = party(sender)
+        if p in asked_of_theirs[subject] and m.classification.kind is not bounce:
+            theirs_entries[(subject, p)].append((ts, j))
     ours_to.freeze()
     theirs_from.freeze()
 
     window = window_days * 86400.0
-    for i in candidates:
-        m, ts = messages[i], times[i]
-        subject = subjects[i]
-        if ts is None or subject in generic or m.classification.kind is bounce:
-            continue
-        meta = m.meta
-        if m.direction is not inbound:
-            index, wanted = theirs_from, sorted({party(a) for a in meta.to + meta.cc})
-        elif meta.sender is not None:
-            index, wanted = ours_to, [party(meta.sender)]
-        else:
-            continue
+    for i, ts, subject, ours, wanted in asks:
+        index = theirs_from if ours else ours_to
         best: tuple[float, int] | None = None
         for p in wanted:
             if not index.has((subject, p)):

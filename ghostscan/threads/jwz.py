@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Hashable, Sequence
+from itertools import compress, islice
+from operator import eq
+from typing import Callable, Hashable, Mapping, Sequence
 
 from ghostscan.parse.headers import MessageMeta
 from ghostscan.sources.base import FolderRole
@@ -104,7 +106,7 @@ def _same_message(a: ThreadedMessage, b: ThreadedMessage) -> bool:
     return sa == sb and (a.meta.subject == b.meta.subject or normalize_subject(a.meta.subject) == normalize_subject(b.meta.subject))
 
 
-def collapse_duplicates(messages: Sequence[ThreadedMessage]) -> list[ThreadedMessage]:
+def collapse_duplicates(messages: Sequence[ThreadedMessage], by_message_id: dict[str, int] | None = None) -> list[ThreadedMessage]:
     """Keep one copy of each message that sits in several folders.
 
     Copies share a Message-ID (a reply Bcc'd to oneself, Gmail's one-copy-per-label, a
@@ -118,21 +120,27 @@ def collapse_duplicates(messages: Sequence[ThreadedMessage]) -> list[ThreadedMes
     first. Mailing lists that tag the subject (``[notmuch] ...``) still count as copies:
     the tag is dropped before comparing.
 
+    Args:
+        messages: the messages of every folder.
+        by_message_id: when given (empty), filled with Message-ID → index in the
+            returned list of the first message that has it, the index `link_headers`
+            needs: worked out here, where every Message-ID is looked up anyway.
+
     Returns:
         The kept messages, in the order their first copy appeared in *messages*;
         messages without a Message-ID are all kept.
     """
     kept: list[ThreadedMessage] = []
-    slot_of: dict[str, int] = {}
+    slot_of: dict[str, int] = {} if by_message_id is None else by_message_id
     collisions: dict[str, list[int]] = {}
     for m in messages:
         mid = m.meta.message_id
         if mid is None:
             kept.append(m)
             continue
-        slot = slot_of.get(mid)
-        if slot is None:
-            slot_of[mid] = len(kept)
+        new = len(kept)
+        slot = slot_of.setdefault(mid, new)
+        if slot == new:
             kept.append(m)
             continue
         for slot in (slot, *collisions.get(mid, ())):
@@ -150,7 +158,8 @@ def collapse_duplicates(messages: Sequence[ThreadedMessage]) -> list[ThreadedMes
 class HeaderLinks:
     """What Message-ID, In-Reply-To and References say about a list of messages.
 
-    All tuples are indexed like the messages given to `link_headers`.
+    The lists are indexed like the messages given to `link_headers` (lists, not tuples:
+    copying 100,000 entries into a tuple touches every one of them again).
 
     Attributes:
         component: the header component of each message: messages with the same number
@@ -163,16 +172,21 @@ class HeaderLinks:
             the rest hangs from).
         depth: how many present ancestors each message has (0 for a top-level message).
         times: each message's date as POSIX seconds (see `timestamp`), None when undated.
-        order: each message's sort key (see `message_order`): sorting by it puts a
-            conversation in date order, undated last.
+        ranked: the message indexes in date order (see `message_order`), undated last.
+        rank: each message's place in *ranked*.
+        earliest: for each component number, the index of its earliest message.
+        by_message_id: Message-ID → index of the first message that has it.
     """
 
-    component: tuple[int, ...]
-    parent: tuple[int | None, ...]
-    method: tuple[str | None, ...]
-    depth: tuple[int, ...]
-    times: tuple[float | None, ...]
-    order: tuple[tuple, ...]
+    component: list[int]
+    parent: list[int | None]
+    method: list[str | None]
+    depth: list[int]
+    times: list[float | None]
+    ranked: list[int]
+    rank: list[int]
+    earliest: list[int]
+    by_message_id: Mapping[str, int]
 
 
 def message_order(meta: MessageMeta, ts: float | None, depth: int, index: int) -> tuple[bool, float, int, str, str, str, int]:
@@ -184,68 +198,66 @@ def message_order(meta: MessageMeta, ts: float | None, depth: int, index: int) -
     return (ts is None, ts or 0.0, depth, meta.message_id or "", meta.ref.folder, meta.ref.key, index)
 
 
-def _choose_parent(i: int, meta: MessageMeta, present: dict[str, int]) -> tuple[int | None, str | None]:
-    """Return (parent index, method) for message *i*; (None, None) when no parent is present.
+def _rank(metas: Sequence[MessageMeta], times: Sequence[float | None], depth: Sequence[int]) -> list[int]:
+    """The indexes of *metas* sorted by `message_order`.
 
-    Like notmuch (lib/add-message.cc and its test corpus ``threading/parent-priority``):
-    References' last id is the parent, unless In-Reply-To names a different single id.
-    Only ids of messages that are actually in the mailbox count, so a References list
-    whose last id has a typo still yields the In-Reply-To parent, and an In-Reply-To that
-    names a missing message leaves the References parent.
+    Sorting plain floats (the date, undated as infinity) is several times faster than
+    sorting tuples, and dates rarely tie: only the runs of equal dates are sorted again by
+    the whole key. The result is the same as sorting by `message_order` alone.
     """
+    inf = float("inf")
+    when = [inf if ts is None else ts for ts in times]
+    ranked = sorted(range(len(when)), key=when.__getitem__)
+    dates = list(map(when.__getitem__, ranked))
+    # The places whose date equals the one before (in C: this runs once per message).
+    tied = list(compress(range(1, len(dates)), map(eq, islice(dates, 1, None), dates)))
+    k = 0
+    while k < len(tied):
+        # tied[k] is the second place of a run; the run goes on while the places follow.
+        first = end = tied[k]
+        k += 1
+        while k < len(tied) and tied[k] == end + 1:
+            end = tied[k]
+            k += 1
+        run = ranked[first - 1 : end + 1]
+        run.sort(key=lambda i: message_order(metas[i], times[i], depth[i], i))
+        ranked[first - 1 : end + 1] = run
+    return ranked
 
-    last_ref: int | None = None
-    for mid in reversed(meta.references):
-        j = present.get(mid)
-        if j is not None and j != i:
-            last_ref = j
-            break
-    in_reply_to = meta.in_reply_to
-    if len(in_reply_to) == 1:
-        j = present.get(in_reply_to[0])
-        if j is not None and j != i:
-            return j, "references" if j == last_ref else "in-reply-to"
-    if last_ref is not None:
-        return last_ref, "references"
-    for mid in in_reply_to:
-        j = present.get(mid)
-        if j is not None and j != i:
-            return j, "in-reply-to"
-    return None, None
 
-
-def _break_loops(parent: list[int | None], key: Callable[[int], tuple]) -> None:
-    """Cut every parent loop (References that point at each other) in place.
+def _cut_loops_and_measure(parent: list[int | None], children: Sequence[int], key: Callable[[int], tuple]) -> list[int]:
+    """Cut every parent loop (References that point at each other) in place; return the depths.
 
     Each node has at most one parent, so loops are simple cycles; the cycle member with
-    the smallest order key (the oldest) loses its parent and becomes the top. Linear time.
+    the smallest order key (the oldest) loses its parent and becomes the top, whichever
+    member the walk reaches first. Only *children* (the nodes with a parent) are walked:
+    every other node is a top of depth 0. Linear time.
     """
-    state = [0] * len(parent)  # 0 unseen, 1 on the current path, 2 done
-    for start in range(len(parent)):
-        if state[start]:
+    on_path = -2
+    depth = [0] * len(parent)
+    for i in children:
+        depth[i] = -1
+    for start in children:
+        if depth[start] != -1:
             continue
         path: list[int] = []
         node: int | None = start
-        while node is not None and state[node] == 0:
-            state[node] = 1
+        while node is not None and depth[node] == -1:
+            depth[node] = on_path
             path.append(node)
             node = parent[node]
-        if node is not None and state[node] == 1:
+        if node is not None and depth[node] == on_path:
+            # A loop: cut it, then walk the same path again, now ending at the new top.
             cycle = path[path.index(node) :]
-            top = min(cycle, key=key)
-            parent[top] = None
-        for n in path:
-            state[n] = 2
-
-
-def _depths(parent: Sequence[int | None]) -> list[int]:
-    depth = [-1] * len(parent)
-    for start in range(len(parent)):
-        path: list[int] = []
-        node: int | None = start
-        while node is not None and depth[node] < 0:
-            path.append(node)
-            node = parent[node]
+            parent[min(cycle, key=key)] = None
+            for n in path:
+                depth[n] = -1
+            path = []
+            node = start
+            while node is not None and depth[node] == -1:
+                depth[node] = on_path
+                path.append(node)
+                node = parent[node]
         base = depth[node] if node is not None else -1
         for n in reversed(path):
             base += 1
@@ -253,14 +265,17 @@ def _depths(parent: Sequence[int | None]) -> list[int]:
     return depth
 
 
-def link_headers(metas: Sequence[MessageMeta]) -> HeaderLinks:
+def link_headers(metas: Sequence[MessageMeta], by_message_id: Mapping[str, int] | None = None) -> HeaderLinks:
     """Group *metas* by Message-ID, In-Reply-To and References.
 
     Args:
         metas: the messages, one copy each (see `collapse_duplicates`).
+        by_message_id: Message-ID → index of the first of *metas* that has it, as
+            `collapse_duplicates` fills it; worked out here when None.
 
     Returns:
-        Components, parents, attachment methods and depths (see `HeaderLinks`).
+        Components, parents, attachment methods, depths and the date order (see
+        `HeaderLinks`).
 
     Example:
         An offer ``<a@x>``, a reply with ``In-Reply-To: <a@x>`` and a second reply whose
@@ -268,32 +283,63 @@ def link_headers(metas: Sequence[MessageMeta]) -> HeaderLinks:
         and methods ``"in-reply-to"`` and ``"references"``.
     """
     n = len(metas)
-    present: dict[str, int] = {}
+    if by_message_id is None:
+        by_message_id = {}
+        for i, meta in enumerate(metas):
+            mid = meta.message_id
+            if mid is not None and mid not in by_message_id:
+                by_message_id[mid] = i
+    present = by_message_id
+
+    # One pass reads each message's date and whether it has threading headers; only the
+    # messages that do, usually fewer than half, are read again. At 100,000 messages
+    # the objects lie all over memory, and a pass over them costs more in fetching them
+    # than in the work done.
+    times: list[float | None] = [None] * n
+    linked: list[int] = []
+    utc = timezone.utc
     for i, meta in enumerate(metas):
-        mid = meta.message_id
-        if mid is not None and mid not in present:
-            present[mid] = i
+        date = meta.date
+        if date is not None:
+            # `timestamp`, inline: this runs once per message.
+            times[i] = (date if date.tzinfo is not None else date.replace(tzinfo=utc)).timestamp()
+        if meta.references or meta.in_reply_to:
+            linked.append(i)
 
     # A union-find over numbers (lists, not dicts of strings: the hot loop of threading).
     # Message i is node i. An id names the node of the first message that has it, so a
     # message that reuses the Message-ID of a different message (see
     # `collapse_duplicates`) keeps a node of its own and replies naming that id join the
     # first; an id no message has (a ghost root) gets a node after the messages.
+    #
+    # The same loop chooses each message's parent, like notmuch (lib/add-message.cc and
+    # its test corpus ``threading/parent-priority``): References' last id is the parent,
+    # unless In-Reply-To names a different single id. Only ids of messages that are
+    # actually in the mailbox count, so a References list whose last id has a typo still
+    # yields the In-Reply-To parent, and an In-Reply-To that names a missing message
+    # leaves the References parent. It also notes which messages other messages name,
+    # and where: 2 for References, 1 for In-Reply-To only.
     up = list(range(n))
     ghosts: dict[str, int] = {}
-    for i, meta in enumerate(metas):
-        references, in_reply_to = meta.references, meta.in_reply_to
-        if not (references or in_reply_to):
-            continue
+    parent: list[int | None] = [None] * n
+    method: list[str | None] = [None] * n
+    named = bytearray(n)
+    for i in linked:
+        meta = metas[i]
+        references, in_reply_to, own = meta.references, meta.in_reply_to, meta.message_id
         a = i
         while up[a] != a:
             up[a] = a = up[up[a]]
-        own = meta.message_id
-        for mid in (*references, *in_reply_to) if in_reply_to else references:
+        last_ref: int | None = None
+        for mid in references:
+            b = present.get(mid)
+            if b is not None:
+                named[b] = 2
+                if b != i:
+                    last_ref = b
             # A message that names itself (it happens) must not become its own parent.
             if mid == own:
                 continue
-            b = present.get(mid)
             if b is None:
                 b = ghosts.get(mid)
                 if b is None:
@@ -303,55 +349,70 @@ def link_headers(metas: Sequence[MessageMeta]) -> HeaderLinks:
                 up[b] = b = up[up[b]]
             if b != a:
                 up[b] = a
-    roots: dict[int, int] = {}
-    component = []
+        first_reply: int | None = None
+        for mid in in_reply_to:
+            b = present.get(mid)
+            if b is not None:
+                named[b] |= 1
+                if b != i and first_reply is None:
+                    first_reply = b
+            if mid == own:
+                continue
+            if b is None:
+                b = ghosts.get(mid)
+                if b is None:
+                    b = ghosts[mid] = len(up)
+                    up.append(b)
+            while up[b] != b:
+                up[b] = b = up[up[b]]
+            if b != a:
+                up[b] = a
+        if len(in_reply_to) == 1 and first_reply is not None:
+            parent[i] = first_reply
+            method[i] = "references" if first_reply == last_ref else "in-reply-to"
+        elif last_ref is not None:
+            parent[i] = last_ref
+            method[i] = "references"
+        elif first_reply is not None:
+            parent[i] = first_reply
+            method[i] = "in-reply-to"
+        else:
+            # Parent missing: the message meets its siblings at the missing id.
+            method[i] = "references" if references else "in-reply-to"
+
+    # Components are numbered in the order of their first message.
+    number = [-1] * len(up)  # of each root
+    component = [0] * n
+    count = 0
     for i in range(n):
         a = i
         while up[a] != a:
             up[a] = a = up[up[a]]
-        c = roots.get(a)
-        if c is None:
-            c = roots[a] = len(roots)
-        component.append(c)
+        c = number[a]
+        if c < 0:
+            c = number[a] = count
+            count += 1
+        component[i] = c
 
-    times = [timestamp(meta.date) if meta.date is not None else None for meta in metas]
-    parent: list[int | None] = []
-    method: list[str | None] = []
-    for i, meta in enumerate(metas):
-        if not (meta.references or meta.in_reply_to):
-            parent.append(None)
-            method.append(None)
-            continue
-        p, how = _choose_parent(i, meta, present)
-        if how is None:
-            # Parent missing: the message meets its siblings at the missing id.
-            how = "references" if meta.references else "in-reply-to"
-        parent.append(p)
-        method.append(how)
-    _break_loops(parent, lambda i: message_order(metas[i], times[i], 0, i))
-    depth = _depths(parent)
-    # message_order's tuples, built inline: one call fewer per message.
-    order = [
-        (ts is None, ts or 0.0, depth[i], meta.message_id or "", meta.ref.folder, meta.ref.key, i)
-        for i, (meta, ts) in enumerate(zip(metas, times))
-    ]
+    children = [i for i in linked if parent[i] is not None]
+    depth = _cut_loops_and_measure(parent, children, lambda i: message_order(metas[i], times[i], 0, i))
+    ranked = _rank(metas, times, depth)
+    rank = [0] * n
+    for place, i in enumerate(ranked):
+        rank[i] = place
 
     # The earliest message of a component is the one the rest hangs from; a message
     # that is only *named* by others (it has no threading headers itself) but is not
     # the earliest, e.g. when a reply's clock ran ahead of its parent's, is attached
     # through the headers that name it.
-    earliest: dict[int, int] = {}
-    for i in range(n):
-        c = component[i]
-        e = earliest.get(c)
-        if e is None or order[i] < order[e]:
-            earliest[c] = i
-    named_in_references: set[str] | None = None
-    for i, meta in enumerate(metas):
-        if earliest[component[i]] == i:
-            method[i] = None
-        elif method[i] is None:
-            if named_in_references is None:
-                named_in_references = {mid for m in metas for mid in m.references}
-            method[i] = "references" if meta.message_id in named_in_references else "in-reply-to"
-    return HeaderLinks(tuple(component), tuple(parent), tuple(method), tuple(depth), tuple(times), tuple(order))
+    earliest = [0] * count
+    for i in reversed(ranked):
+        earliest[component[i]] = i
+    for i in earliest:
+        method[i] = None
+    # Only a message some other message names can share a component without headers
+    # of its own.
+    for i in compress(range(n), named):
+        if method[i] is None and earliest[component[i]] != i:
+            method[i] = "references" if named[i] & 2 else "in-reply-to"
+    return HeaderLinks(component, parent, method, depth, times, ranked, rank, earliest, present)

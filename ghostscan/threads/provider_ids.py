@@ -98,6 +98,10 @@ def provider_groups(metas: Sequence[MessageMeta]) -> list[tuple[str, list[int]]]
     """
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, meta in enumerate(metas):
-        for key in provider_keys(meta):
-            groups[key].append(i)
+        extra = meta.extra
+        # `provider_keys`' own first test, inline: most mail has neither header, and
+        # this runs once per message.
+        if GMAIL_THREAD in extra or OUTLOOK_THREAD_INDEX in extra:
+            for key in provider_keys(meta):
+                groups[key].append(i)
     return [(kind, members) for (kind, _), members in groups.items() if len(members) > 1]

@@ -90,3 +90,18 @@ def test_our_clock_running_a_few_minutes_ahead_does_not_lose_the_bounce(mail):
     conversations = thread_messages([earlier, offer, dsn])
 
     assert mail.ids(mail.conversation_of(conversations, "o1@studio-berg.de")) == ["b1@mx.studio-berg.de", "o1@studio-berg.de"]
+
+
+def test_bounces_with_and_without_our_message_id_each_join_their_message(mail):
+    offer = mail("o1@studio-berg.de", to=[HANS], subject="Angebot Website", day=0)
+    invoice = mail("o2@studio-berg.de", to=["info@schmidt-gmbh.de"], subject="Rechnung 4711", day=1)
+    quoting = bounce(mail, "b1@mx.studio-berg.de", 0.5, message_id="<o1@studio-berg.de>", recipients=(HANS,))
+    # Its Message-ID is not in the mailbox (the copy in Sent was deleted): the recipient decides.
+    unknown_id = bounce(mail, "b2@mx.studio-berg.de", 1.1, message_id="gone@studio-berg.de", recipients=("info@schmidt-gmbh.de",))
+
+    conversations = thread_messages([unknown_id, quoting, invoice, offer])
+
+    assert [(mail.ids(c), mail.links(c)) for c in conversations] == [
+        (["o1@studio-berg.de", "b1@mx.studio-berg.de"], ["root", "bounce"]),
+        (["o2@studio-berg.de", "b2@mx.studio-berg.de"], ["root", "bounce"]),
+    ]

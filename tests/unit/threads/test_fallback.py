@@ -29,6 +29,13 @@ SCHMIDT = "info@schmidt-gmbh.de"
         ("Angebot (fwd)", "angebot"),
         ("Automatische Antwort: Angebot", "angebot"),
         ("  ANGEBOT   Website  ", "angebot website"),
+        ("Automatic   reply:  Angebot", "angebot"),
+        ("AW:AW:  Re :Angebot", "angebot"),
+        ("Ｒｅ：Angebot", "angebot"),
+        ("Re^2: Angebot: Teil 2", "angebot: teil 2"),
+        # A tag that comes to light only once the inner one is gone, after a prefix.
+        ("Re: [[x]] Angebot", "angebot"),
+        ("[[x]] Angebot", "[ ] angebot"),
         ("Re:", ""),
         ("", ""),
         # Words that merely start like a prefix are the subject, not a prefix.

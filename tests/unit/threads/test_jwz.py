@@ -92,8 +92,8 @@ def test_in_reply_to_wins_when_the_last_reference_is_not_in_the_mailbox(mail):
 
     links = link_headers([root.meta, child.meta, grand.meta])
 
-    assert links.parent == (None, 0, 1)
-    assert links.depth == (0, 1, 2)
+    assert links.parent == [None, 0, 1]
+    assert links.depth == [0, 1, 2]
     (conv,) = thread_messages([grand, child, root])
     assert mail.links(conv) == ["root", "in-reply-to", "in-reply-to"]
 
@@ -105,7 +105,7 @@ def test_the_last_present_reference_is_the_parent_when_in_reply_to_names_a_missi
 
     links = link_headers([four.meta, not_four.meta, reply.meta])
 
-    assert links.parent == (None, None, 0)
+    assert links.parent == [None, None, 0]
     assert links.component[2] == links.component[0] != links.component[1]
 
 
@@ -116,7 +116,7 @@ def test_references_that_loop_end_and_keep_one_conversation(mail):
 
     links = link_headers([a.meta, b.meta, c.meta])
 
-    assert links.parent == (None, 2, 0)  # the oldest message of the loop lost its parent
+    assert links.parent == [None, 2, 0]  # the oldest message of the loop lost its parent
     (conv,) = thread_messages([c, b, a])
     assert mail.ids(conv) == ["a@x.org", "b@x.org", "c@x.org"]
 
@@ -154,3 +154,37 @@ def test_the_result_does_not_depend_on_the_order_of_the_input(mail):
         shuffled = messages[:]
         random.Random(seed).shuffle(shuffled)
         assert [(c.id, mail.ids(c), mail.links(c)) for c in thread_messages(shuffled)] == expected
+
+
+def test_a_reply_sent_within_the_same_second_comes_after_the_message_it_answers(mail):
+    # Same Date header down to the second (an auto-reply, a quick "thanks"): the parent
+    # goes first, although its Message-ID sorts last.
+    offer = mail("z-offer@studio-berg.de", to=[HANS], day=1)
+    reply = mail("m-reply@mueller-bau.de", sender=HANS, day=1, in_reply_to=["z-offer@studio-berg.de"])
+    answer = mail("a-answer@studio-berg.de", to=[HANS], day=1, references=["z-offer@studio-berg.de", "m-reply@mueller-bau.de"])
+    other = mail("b-other@schmidt-gmbh.de", sender="info@schmidt-gmbh.de", subject="Frage", day=1)
+
+    for messages in ([offer, reply, answer, other], [other, answer, reply, offer]):
+        conversations = thread_messages(messages)
+
+        assert [mail.ids(c) for c in conversations] == [
+            ["b-other@schmidt-gmbh.de"],
+            ["z-offer@studio-berg.de", "m-reply@mueller-bau.de", "a-answer@studio-berg.de"],
+        ]
+        assert mail.links(conversations[1]) == ["root", "in-reply-to", "references"]
+
+
+def test_the_message_id_index_of_collapse_duplicates_is_the_one_link_headers_builds(mail):
+    sent = mail("o1@studio-berg.de", to=[HANS], day=0)
+    bcc_copy = mail("o1@studio-berg.de", to=[HANS], folder="INBOX", day=0)
+    reused = mail("o1@studio-berg.de", sender=HANS, subject="Etwas anderes", day=1)
+    reply = mail("r1@mueller-bau.de", sender=HANS, day=2, in_reply_to=["o1@studio-berg.de"])
+    no_id = mail(None, sender=HANS, subject="Ohne ID", day=3)
+    by_message_id: dict[str, int] = {}
+
+    kept = collapse_duplicates([bcc_copy, reused, no_id, reply, sent], by_message_id)
+
+    assert [m.meta.ref.folder for m in kept] == ["Sent", "INBOX", "INBOX", "INBOX"]
+    assert by_message_id == {"o1@studio-berg.de": 0, "r1@mueller-bau.de": 3}
+    metas = [m.meta for m in kept]
+    assert link_headers(metas, by_message_id) == link_headers(metas)
