@@ -15,26 +15,36 @@ folder.
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
+import queue
 import re
+import signal
 import socket
 import ssl
+import threading
 import time
 from collections import Counter
+from concurrent.futures import BrokenExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from ghostscan.environment import Environment
 from ghostscan.errors import AuthError, NetworkError, OperationError
 from ghostscan.parse.headers import EXTRA_FIELDS, META_VERSION, MessageMeta, pack_meta, parse_headers, unpack_meta
-from ghostscan.secrets import resolve_secret
+from ghostscan.secrets import Secret, resolve_secret
 from ghostscan.settings import AccountSettings
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage
 from ghostscan.sources.roles import role_for_name, role_for_special_use, role_override
 from ghostscan.store import sync_state
 from ghostscan.store.db import Store
 from ghostscan.store.results import StoredResults
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +70,16 @@ GMAIL_ITEMS = [b"X-GM-MSGID", b"X-GM-THRID"]
 BATCH_SIZE = 1000
 """UIDs per header FETCH: big enough that round trips don't dominate, small enough that a
 dropped connection loses little (each batch is stored before the next is asked for)."""
+
+MAX_CONNECTIONS = 3
+"""Connections a header sync uses at most: the account's session and two more, opened for
+a folder of more than two batches. While one connection's batch is parsed, the others'
+answers arrive and the server prepares the next: with two cores, more would only wait."""
+
+PARSE_PROCESSES = 2
+"""Processes parsing header blocks in a big sync (`ImapSource._parse_pool`): the parse is
+most of a first sync's work and Python runs one thread at a time, so it goes to other
+cores while this process reads the answers and writes the store."""
 
 BODY_LIMIT = 256 * 1024
 """Bytes of a body fetched for classification (``BODY.PEEK[]<0.N>``): a DSN's parts and
@@ -104,6 +124,13 @@ class ImapSession:
         retries: reconnect attempts after a dropped connection before giving up.
         backoff: seconds before the first reconnect; doubled each time.
         client_factory: builds the `imapclient.IMAPClient` (tests may wrap it).
+        secret: the password or token to log in with, already resolved (a second
+            connection of the same account uses the first one's); resolved from the
+            account's settings at each login when None.
+
+    Attributes:
+        secret: the secret of the last login (None before the first): what a second
+            connection logs in with, so a password command is not run once per connection.
     """
 
     def __init__(
@@ -114,12 +141,15 @@ class ImapSession:
         retries: int = 3,
         backoff: float = 1.0,
         client_factory: Callable[..., Any] | None = None,
+        secret: Secret | None = None,
     ):
         self.account = account
         self.environ = environ
         self.retries = retries
         self.backoff = backoff
         self._factory = client_factory
+        self._given_secret = secret
+        self.secret: Secret | None = secret
         self._client: Any = None
         self._selected: str | None = None
         self.capabilities: frozenset[str] = frozenset()
@@ -165,7 +195,7 @@ class ImapSession:
         except (OSError, IMAPClientError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
             raise NetworkError(a.name, f"cannot connect to {where}: {reason}") from None
-        secret = resolve_secret(a.secret, self.environ)
+        secret = self._given_secret or resolve_secret(a.secret, self.environ)
         try:
             self.commands["LOGIN" if a.auth == "password" else "AUTHENTICATE"] += 1
             if a.auth == "xoauth2":
@@ -183,6 +213,7 @@ class ImapSession:
             raise NetworkError(a.name, f"connection lost while logging in: {exc or type(exc).__name__}") from None
         self._client = client
         self._selected = None
+        self.secret = secret
         self.capabilities = frozenset(c.decode() if isinstance(c, bytes) else str(c) for c in client.capabilities())
         if "CONDSTORE" in self.capabilities:
             # HIGHESTMODSEQ only comes back in STATUS/SELECT after ENABLE (RFC 7162 §3.1).
@@ -474,6 +505,9 @@ def _int(value: Any) -> int | None:
 
 
 def _header_bytes(data: Mapping[bytes, Any]) -> bytes:
+    block = data.get(b"BODY[HEADER]")  # as `fetch_headers` names it
+    if block is not None:
+        return block
     for key, value in data.items():
         if isinstance(key, bytes) and key.startswith(b"BODY[HEADER"):
             return value or b""
@@ -504,6 +538,77 @@ def _as_utc(value: Any) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+@contextmanager
+def _collector_paused(*, freeze: bool = False) -> Iterator[None]:
+    """Run the block with Python's cyclic garbage collector off (as it was, after).
+
+    A first sync makes some 100,000 parsed records that live on until the scan ends, and
+    each full collection walks all of them again: at 100,000 messages that took about 2 s
+    of a sync. What a sync allocates forms no cycles worth collecting meanwhile; whatever
+    does (an exception's traceback) is collected once the collector runs again.
+
+    With *freeze*, what exists at the end is frozen (`gc.freeze`), as `ghostscan.pipeline.scan`
+    freezes the parsed mailbox and unfreezes it when it ends: the records kept for the
+    scan would otherwise make the first collections after the sync walk them all once
+    more (over 1 s at 100,000 messages).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        gc.enable()
+
+
+def _with_thread_id(headers: bytes, gm_thrid: int | None) -> bytes:
+    """*headers* with Gmail's thread id as a header field, where threading looks for provider hints."""
+    if gm_thrid is None:
+        return headers
+    return headers.rstrip(b"\r\n") + b"\r\nX-GM-THRID: %d\r\n" % gm_thrid
+
+
+_NOWHERE = MessageRef("", "")
+
+
+def _pack_headers(role: FolderRole, blocks: list[tuple[bytes, int | None, datetime | None, int | None]]) -> list[bytes | None]:
+    """`pack_meta` of each (header block, size, internal date, Gmail thread id); None where the parse fails.
+
+    What a header-parsing process runs (`ImapSource._parse_pool`): the same parse as in
+    `ImapSource._parse_batch`, returning only the records, which hold neither the
+    message's place nor its size (`pack_meta`).
+    """
+    out: list[bytes | None] = []
+    for headers, size, internal_date, gm_thrid in blocks:
+        try:
+            out.append(pack_meta(parse_headers(_with_thread_id(headers, gm_thrid), _NOWHERE, role, size=size, internal_date=internal_date)))
+        except Exception:  # noqa: BLE001 - per-message boundary, as in _parse_batch
+            out.append(None)
+    return out
+
+
+def _parse_process_init() -> None:
+    """Set up a header-parsing process: deaf to Ctrl-C, and gone when ghostscan is.
+
+    Ctrl-C reaches the whole process group: the scan stops and ends these processes, and
+    a traceback from each would only bury its message. A forked process holds copies of
+    ghostscan's open files, the run lock's among them: should ghostscan be killed, it
+    must not live on holding the lock, so it watches for its parent to go.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="ghostscan-parent-watch", daemon=True).start()
+
+
 class ImapSource:
     """An IMAP account as a `Source`, synchronised into the local store.
 
@@ -527,6 +632,11 @@ class ImapSource:
         self._fresh: dict[str, dict[int, tuple[MessageMeta | None, sync_state.MetaRow]]] = {}
         self._only_fresh: set[str] = set()
         self.fetched_headers = 0
+        # More connections for big header syncs (`_fetch_headers`), kept until `close`.
+        self._extras: list[ImapSession] = []
+        self._extras_refused = False
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_failed = False
         self.synced: set[str] = set()
         """Folders already synced in this session: `messages` does not sync them again."""
 
@@ -604,6 +714,14 @@ class ImapSource:
             )
 
     def close(self) -> None:
+        for extra in self._extras:
+            self.session.commands.update(extra.commands)
+            extra.commands.clear()
+            extra.close()
+        self._extras.clear()
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True, cancel_futures=True)
         self.session.close()
 
     # -- sync -------------------------------------------------------------------------
@@ -616,6 +734,10 @@ class ImapSource:
             keep_parsed: keep the headers fetched now parsed in memory as well, for
                 `messages` to hand out without reading them back from the store.
         """
+        with _collector_paused(freeze=keep_parsed):
+            self._sync(folder, keep_parsed)
+
+    def _sync(self, folder: Folder, keep_parsed: bool) -> None:
         name = folder.name
         account = self.account.name
         condstore = self.session.has("CONDSTORE")
@@ -654,17 +776,16 @@ class ImapSource:
         if gone:
             sync_state.delete_messages(self.store, account, name, gone)
         new = sorted(on_server - have)
-        gmail = self.session.has("X-GM-EXT-1")
-        items = FETCH_ITEMS + (GMAIL_ITEMS if gmail else [])
         fresh: dict[int, tuple[MessageMeta | None, sync_state.MetaRow]] = {}
         if keep_parsed:
             self._fresh[name] = fresh
-        for start in range(0, len(new), BATCH_SIZE):
-            batch = new[start : start + BATCH_SIZE]
-            response = self.session.call("FETCH", lambda c: fetch_headers(c, batch, items), folder=name)
-            keep = fresh if keep_parsed else None
-            sync_state.put_messages(self.store, account, name, (self._cached(folder, uid, data, keep) for uid, data in response.items()))
-            self.fetched_headers += len(response)
+
+        def store(rows: list[tuple], kept: list[tuple[int, Any]]) -> None:
+            sync_state.put_message_rows(self.store, account, name, rows)
+            fresh.update(kept)
+            self.fetched_headers += len(rows)
+
+        self._fetch_headers(folder, [new[i : i + BATCH_SIZE] for i in range(0, len(new), BATCH_SIZE)], store, keep_parsed)
         if keep_parsed and not have - gone:
             self._only_fresh.add(name)
         if condstore and state is not None and state.highestmodseq and modseq != state.highestmodseq and have - gone:
@@ -681,49 +802,259 @@ class ImapSource:
             sync_state.FolderState(account, name, uidvalidity or 0, uidnext, modseq, folder.role.value, self.env.now().isoformat(timespec="seconds")),
         )
 
-    @staticmethod
-    def _cached(
-        folder: Folder, uid: int, data: Mapping[bytes, Any], fresh: dict[int, tuple[MessageMeta | None, sync_state.MetaRow]] | None
-    ) -> sync_state.CachedMessage:
-        """One fetched message for the store: its header fields parsed once, here.
+    # -- header FETCH over one or more connections ---------------------------------------
+
+    def _fetch_headers(self, folder: Folder, batches: list[list[int]], store: Callable[[list[tuple], list[tuple[int, Any]]], None], keep: bool) -> None:
+        """FETCH the header fields of *batches* of UIDs of *folder*, parse them, hand each batch to *store*.
+
+        *store* runs in this thread, the one that owns the store, once per batch as it
+        arrives; batches may arrive out of order. A folder of more than two batches is
+        fetched over up to `MAX_CONNECTIONS` connections at once and parsed in up to
+        `PARSE_PROCESSES` processes, so that reading answers, parsing (the most of the
+        work, and Python's one thread at a time) and storing overlap. The extra
+        connections are best effort: one the server refuses (a connection limit) or
+        drops is given up and its batch fetched by another; only this session's own
+        failure ends the sync, as with one connection.
+
+        Raises:
+            NetworkError: this session's connection failed for good; the batches stored
+                so far are kept.
+        """
+        if not batches:
+            return
+        gmail = self.session.has("X-GM-EXT-1")
+        items = FETCH_ITEMS + (GMAIL_ITEMS if gmail else [])
+        name = folder.name
+        big = len(batches) > 2
+        # The processes first: they are forked, and no thread of ours may run while they are.
+        pool = self._parse_pool() if big else None
+        extras = self._extra_sessions(min(len(batches) - 2, MAX_CONNECTIONS - 1)) if big else []
+        if pool is None and not extras:
+            for uids in batches:
+                response = self.session.call("FETCH", lambda c: fetch_headers(c, uids, items), folder=name)
+                store(*self._parse_batch(folder, response, keep))
+            return
+        jobs: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        for uids in batches:
+            jobs.put(uids)
+        # ("fetched", answer) from another connection, ("parsed", answer, future) from the
+        # processes, None when a connection gave its batch back.
+        events: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        # Batches fetched and not yet stored, at most: answers wait in memory for the parse.
+        ahead = threading.BoundedSemaphore(2 * (PARSE_PROCESSES if pool else 1) + len(extras) + 1)
+        stop = threading.Event()
+        failed: dict[int, tuple[BaseException, bool]] = {}
+
+        def fetch_with(index: int, session: ImapSession) -> None:
+            try:
+                session.client  # noqa: B018 - connects and logs in, once per session
+            except BaseException as exc:  # noqa: BLE001 - refused (a connection limit) or unreachable: fewer connections, not an error
+                failed[index] = (exc, False)
+                return
+            while not stop.is_set():
+                if not ahead.acquire(timeout=0.05):
+                    continue
+                try:
+                    uids = jobs.get_nowait()
+                except queue.Empty:
+                    ahead.release()
+                    return
+                try:
+                    response = session.call("FETCH", lambda c: fetch_headers(c, uids, items), folder=name)
+                except BaseException as exc:  # noqa: BLE001 - the batch goes back to the others; this session's own failure is not the sync's
+                    failed[index] = (exc, True)
+                    jobs.put(uids)
+                    ahead.release()
+                    events.put(None)
+                    return
+                events.put(("fetched", response))
+
+        outstanding = len(batches)
+
+        def parse(response: Mapping[int, Mapping[bytes, Any]]) -> None:
+            nonlocal outstanding, pool
+            if pool is not None:
+                blocks = [(_header_bytes(data), _int(data.get(b"RFC822.SIZE")), _as_utc(data.get(b"INTERNALDATE")), _int(data.get(b"X-GM-THRID"))) for data in response.values()]
+                try:
+                    future = pool.submit(_pack_headers, folder.role, blocks)
+                except (BrokenExecutor, RuntimeError):
+                    pool = self._pool_broken()
+                else:
+                    future.add_done_callback(lambda done: events.put(("parsed", response, done)))
+                    return
+            store(*self._parse_batch(folder, response, keep))
+            ahead.release()
+            outstanding -= 1
+
+        def handle(event: tuple[Any, ...] | None) -> None:
+            nonlocal outstanding, pool
+            if event is None:
+                return  # a batch given back: it is in `jobs` again
+            if event[0] == "fetched":
+                parse(event[1])
+                return
+            _, response, future = event
+            try:
+                packed = future.result()
+            except BrokenExecutor:
+                # A parsing process died (out of memory, killed): parse here from now on.
+                pool = self._pool_broken()
+                packed = None
+            except Exception:  # noqa: BLE001 - whatever went wrong there, the parse here says it again or succeeds
+                packed = None
+            store(*self._parse_batch(folder, response, keep, packed))
+            ahead.release()
+            outstanding -= 1
+
+        threads = [threading.Thread(target=fetch_with, args=(i, session), name=f"ghostscan-imap-{i + 1}", daemon=True) for i, session in enumerate(extras)]
+        for thread in threads:
+            thread.start()
+        try:
+            while outstanding:
+                try:
+                    handle(events.get_nowait())
+                    continue
+                except queue.Empty:
+                    pass
+                if ahead.acquire(blocking=False):
+                    try:
+                        uids = jobs.get_nowait()
+                    except queue.Empty:
+                        ahead.release()
+                    else:
+                        try:
+                            response = self.session.call("FETCH", lambda c: fetch_headers(c, uids, items), folder=name)
+                        except BaseException:
+                            ahead.release()
+                            raise
+                        parse(response)
+                        continue
+                handle(events.get())
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+            for index, session in enumerate(extras):
+                self.session.commands.update(session.commands)
+                session.commands.clear()
+                self.session.reconnects += session.reconnects
+                session.reconnects = 0
+                if index in failed:
+                    self._drop_extra(session, *failed[index])
+
+    def _parse_pool(self) -> ProcessPoolExecutor | None:
+        """The processes that parse header blocks for big syncs, started on first use; None without.
+
+        Forked, so they start in milliseconds and need no module imported again. That is
+        done before any thread of this source runs (a fork copies only the thread that
+        forks), and they run nothing but `_pack_headers`. None on a machine of one core,
+        where they would only take turns with this process, or where fork is unavailable.
+        """
+        if self._pool is None and not self._pool_failed:
+            self._pool_failed = True  # unless it starts below
+            # Imported here: a run with nothing to fetch does without them.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            try:
+                cores = len(os.sched_getaffinity(0))
+            except (AttributeError, OSError):
+                cores = os.cpu_count() or 1
+            if cores < 2 or PARSE_PROCESSES < 1 or "fork" not in multiprocessing.get_all_start_methods():
+                return None
+            try:
+                pool = ProcessPoolExecutor(PARSE_PROCESSES, mp_context=multiprocessing.get_context("fork"), initializer=_parse_process_init)
+                pool.submit(int).result()  # forks every process now
+            except (OSError, BrokenExecutor) as exc:
+                log.info("account %s: no processes to parse headers in (%s); parsing here", self.account.name, exc)
+                return None
+            self._pool, self._pool_failed = pool, False
+        return self._pool
+
+    def _pool_broken(self) -> None:
+        pool, self._pool, self._pool_failed = self._pool, None, True
+        if pool is not None:
+            log.info("account %s: a header-parsing process ended; parsing here", self.account.name)
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _extra_sessions(self, wanted: int) -> list[ImapSession]:
+        """Up to *wanted* more sessions of this account for a header sync (not yet connected when new).
+
+        None once the server refused one: it limits connections, and the sync goes on
+        over this session alone.
+        """
+        if wanted <= 0 or self._extras_refused:
+            return []
+        while len(self._extras) < wanted:
+            # No reconnects of its own: a dropped extra connection gives its batch back.
+            self._extras.append(ImapSession(self.account, self.session.environ, retries=0, client_factory=self.session._factory, secret=self.session.secret))
+        return self._extras[:wanted]
+
+    def _drop_extra(self, session: ImapSession, exc: BaseException, logged_in: bool) -> None:
+        """Give up an extra connection that failed; after a refused login, open no more."""
+        self._extras.remove(session)
+        reason = str(exc) or type(exc).__name__
+        if logged_in:
+            log.info("account %s: an extra connection failed (%s); its batch is fetched over another", self.account.name, reason)
+        else:
+            # Servers limit connections per user: Dovecot answers the login with NO
+            # [UNAVAILABLE], others close the connection or refuse it.
+            self._extras_refused = True
+            log.info("account %s: the server refused another connection (%s); fetching over fewer", self.account.name, reason)
+        session.close()
+
+    def _parse_batch(
+        self, folder: Folder, response: Mapping[int, Mapping[bytes, Any]], keep: bool, packed: list[bytes | None] | None = None
+    ) -> tuple[list[tuple], list[tuple[int, Any]]]:
+        """The fetched messages of one batch as store rows, their header fields parsed once.
 
         The store keeps the parsed record (`pack_meta`), not the raw block: a re-run reads
         the record back in a microsecond instead of parsing again, and the store stays
-        small. A block the parser chokes on is kept raw, so the scan reports it. The
-        parsed headers also go into *fresh*, for `messages` to hand out without a read back.
+        small. A block the parser chokes on is kept raw, so the scan reports it. *packed*
+        are the records `_pack_headers` made of this answer (in its order), when a
+        process parsed it. With *keep*, the parsed headers come back too, (uid, (meta,
+        row)), for `messages` to hand out without a read back; from a record they are
+        read as a re-run reads them (`unpack_meta`), while the processes parse the next
+        batches.
+
+        Returns:
+            (rows for `sync_state.put_message_rows`, kept parsed headers).
         """
-        headers = _header_bytes(data)
-        size = _int(data.get(b"RFC822.SIZE"))
-        internal_date = _as_utc(data.get(b"INTERNALDATE"))
-        gm_thrid = _int(data.get(b"X-GM-THRID"))
-        if gm_thrid is not None:
-            # Gmail's thread id as a header field, where threading looks for provider hints.
-            headers = headers.rstrip(b"\r\n") + b"\r\nX-GM-THRID: %d\r\n" % gm_thrid
-        parsed: MessageMeta | None
-        try:
-            parsed = parse_headers(headers, MessageRef(folder.name, str(uid)), folder.role, size=size, internal_date=internal_date)
-            meta = pack_meta(parsed)
-            headers = b""
-        except Exception:  # noqa: BLE001 - per-message boundary: the scan reports it from the raw block
-            parsed = meta = None
-        flags = _flag_set(data.get(b"FLAGS", ()))
-        gm_msgid = _int(data.get(b"X-GM-MSGID"))
-        if fresh is not None:
-            # Without the packed record: the parsed headers stand in for it (and a 100,000
-            # of them would hold tens of MB for nothing).
-            fresh[int(uid)] = (parsed, sync_state.MetaRow(int(uid), None, size, flags, internal_date, gm_msgid, headers or None))
-        return sync_state.CachedMessage(
-            uid=int(uid),
-            headers=headers,
-            size=size,
-            flags=flags,
-            internal_date=internal_date,
-            modseq=_int(data.get(b"MODSEQ")),
-            gm_msgid=gm_msgid,
-            gm_thrid=gm_thrid,
-            meta=meta,
-            meta_version=META_VERSION,
-        )
+        rows: list[tuple] = []
+        kept: list[tuple[int, Any]] = []
+        name, role = folder.name, folder.role
+        message_row, meta_row = sync_state.message_row, sync_state.MetaRow
+        addresses = self._addresses
+        for position, (uid, data) in enumerate(response.items()):
+            uid = int(uid)
+            size = _int(data.get(b"RFC822.SIZE"))
+            internal_date = _as_utc(data.get(b"INTERNALDATE"))
+            gm_thrid = _int(data.get(b"X-GM-THRID"))
+            parsed: MessageMeta | None = None
+            if packed is not None:
+                meta = packed[position]
+                if meta is None:
+                    headers = _with_thread_id(_header_bytes(data), gm_thrid)
+                else:
+                    headers = b""
+                    if keep:
+                        parsed = unpack_meta(meta, MessageRef(name, str(uid)), role, size=size, addresses=addresses)
+            else:
+                headers = _with_thread_id(_header_bytes(data), gm_thrid)
+                try:
+                    parsed = parse_headers(headers, MessageRef(name, str(uid)), role, size=size, internal_date=internal_date)
+                    meta = pack_meta(parsed)
+                    headers = b""
+                except Exception:  # noqa: BLE001 - per-message boundary: the scan reports it from the raw block
+                    parsed = meta = None
+            flags = _flag_set(data.get(b"FLAGS", ()))
+            gm_msgid = _int(data.get(b"X-GM-MSGID"))
+            rows.append(message_row(uid, headers, size, flags, internal_date, _int(data.get(b"MODSEQ")), gm_msgid, gm_thrid, meta, META_VERSION))
+            if keep:
+                # Without the packed record: the parsed headers stand in for it (and a 100,000
+                # of them would hold tens of MB for nothing).
+                kept.append((uid, (parsed, meta_row(uid, None, size, flags, internal_date, gm_msgid, headers or None))))
+        return rows, kept
 
     def loader(self, ref: MessageRef) -> Callable[[], bytes]:
         """A function returning the body start of the cached message *ref* (store, else server)."""

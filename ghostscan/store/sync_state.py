@@ -46,6 +46,8 @@ __all__ = [
     "mailbox_fingerprint",
     "message_sizes",
     "stale_meta_uids",
+    "message_row",
+    "put_message_rows",
     "put_messages",
     "remove_account",
     "remove_folder",
@@ -173,10 +175,6 @@ def _flags_out(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _date_in(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 _from_iso = datetime.fromisoformat
 
 
@@ -213,17 +211,61 @@ def _message_in(account: str, folder: str, message: CachedMessage) -> tuple:
     return (
         account,
         folder,
-        message.uid,
+        *message_row(
+            message.uid,
+            message.headers,
+            message.size,
+            message.flags,
+            message.internal_date,
+            message.modseq,
+            message.gm_msgid,
+            message.gm_thrid,
+            message.meta,
+            message.meta_version,
+        ),
+    )
+
+
+_FLAG_TEXTS: dict[frozenset[str], str] = {}
+
+
+def message_row(
+    uid: int,
+    headers: bytes,
+    size: int | None,
+    flags: frozenset[str],
+    internal_date: datetime | None,
+    modseq: int | None,
+    gm_msgid: int | None,
+    gm_thrid: int | None,
+    meta: bytes | None,
+    meta_version: int | None,
+) -> tuple:
+    """One cached message as `put_message_rows` takes it: the `CachedMessage` fields, stored form.
+
+    For the header sync, which builds 100,000 of these: a tuple straight away instead of
+    a frozen dataclass converted later. A pure function, so any thread may call it.
+
+    Raises:
+        ValueError: a flag has white space, or an id is wider than 64 bits.
+    """
+    flag_text = _FLAG_TEXTS.get(flags)
+    if flag_text is None:
+        flag_text = _flags_in(flags)
+        if len(_FLAG_TEXTS) < 1024:  # a mailbox has a handful of distinct flag sets
+            _FLAG_TEXTS[flags] = flag_text
+    return (
+        uid,
         # sqlite3 stores bytes as a BLOB untouched; a str would be stored as TEXT.
-        bytes(message.headers),
-        message.size,
-        _flags_in(message.flags),
-        _date_in(message.internal_date),
-        _u64_in(message.modseq),
-        _u64_in(message.gm_msgid),
-        _u64_in(message.gm_thrid),
-        None if message.meta is None else bytes(message.meta),
-        message.meta_version,
+        bytes(headers),
+        size,
+        flag_text,
+        None if internal_date is None else internal_date.isoformat(),
+        modseq if modseq is None or 0 <= modseq <= _I64_MAX else _u64_in(modseq),
+        gm_msgid if gm_msgid is None or 0 <= gm_msgid <= _I64_MAX else _u64_in(gm_msgid),
+        gm_thrid if gm_thrid is None or 0 <= gm_thrid <= _I64_MAX else _u64_in(gm_thrid),
+        None if meta is None else bytes(meta),
+        meta_version,
     )
 
 
@@ -336,18 +378,38 @@ def put_messages(store: Store, account: str, folder: str, messages: Iterable[Cac
         StoreError: SQLite failed, or the store is read-only.
         StoreLockedError: another process held the write lock past the busy timeout.
     """
+    return _put(store, account, folder, (_message_in(account, folder, message) for message in messages))
+
+
+def put_message_rows(store: Store, account: str, folder: str, rows: Iterable[tuple]) -> int:
+    """`put_messages` of rows `message_row` made: the same, without a `CachedMessage` each.
+
+    Returns:
+        The number of messages written.
+
+    Raises:
+        LookupError: the folder is not in the store.
+        StoreError: SQLite failed, or the store is read-only.
+        StoreLockedError: another process held the write lock past the busy timeout.
+    """
+    return _put(store, account, folder, ((account, folder, *row) for row in rows))
+
+
+_PUT = (
+    f"INSERT INTO messages (account, folder, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (account, folder, uid) DO UPDATE SET headers = excluded.headers, "
+    "size = excluded.size, flags = excluded.flags, internal_date = excluded.internal_date, "
+    "modseq = excluded.modseq, gm_msgid = excluded.gm_msgid, gm_thrid = excluded.gm_thrid, "
+    "meta = excluded.meta, meta_version = excluded.meta_version"
+)
+
+
+def _put(store: Store, account: str, folder: str, rows: Iterable[tuple]) -> int:
     with store.transaction() as conn:
         known = conn.execute("SELECT 1 FROM folders WHERE account = ? AND folder = ?", (account, folder)).fetchone()
         if known is None:
             raise LookupError(f"folder {folder!r} of account {account!r} is not in the store; save it first")
-        cursor = conn.executemany(
-            f"INSERT INTO messages (account, folder, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (account, folder, uid) DO UPDATE SET headers = excluded.headers, "
-            "size = excluded.size, flags = excluded.flags, internal_date = excluded.internal_date, "
-            "modseq = excluded.modseq, gm_msgid = excluded.gm_msgid, gm_thrid = excluded.gm_thrid, "
-            "meta = excluded.meta, meta_version = excluded.meta_version",
-            (_message_in(account, folder, message) for message in messages),
-        )
+        cursor = conn.executemany(_PUT, rows)
         return max(cursor.rowcount, 0)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -271,6 +272,8 @@ def test_new_mail_uidvalidity_change_and_expunge_are_picked_up(server, config_fi
 
 def test_dropped_connection_mid_fetch_resumes_without_refetching(server, config_file, tmp_path, local_verdicts, monkeypatch):
     monkeypatch.setattr(imap_module, "BATCH_SIZE", 4)
+    # One connection, so the cut is sure to hit the session's own (extra ones are below).
+    monkeypatch.setattr(imap_module, "MAX_CONNECTIONS", 1)
     with CuttingProxy(server.host, server.port) as proxy:
         data = yaml.safe_load(config_file.read_text())
         data["accounts"]["proxied"] = account_config(server, "anna", port=proxy.port, security="none", ca_file=None, password_env="GS_PW_ANNA")
@@ -283,6 +286,50 @@ def test_dropped_connection_mid_fetch_resumes_without_refetching(server, config_
     assert got == local_verdicts
     # Every header was fetched exactly once: the batches stored before the cut were kept.
     assert source.fetched_headers == cached == 51
+
+
+def _proxied_scan(server, config_file, tmp_path, proxy, name):
+    data = yaml.safe_load(config_file.read_text())
+    data["accounts"]["proxied"] = account_config(server, "anna", port=proxy.port, security="none", ca_file=None, password_env="GS_PW_ANNA")
+    settings = settings_from_mapping(data)
+    with open_store(tmp_path / f"{name}.sqlite") as store:
+        source, got = _scan(settings, "proxied", store, backoff=0.01)
+        cached = sum(sync_state.count_messages(store, "proxied", f.folder) for f in sync_state.list_folders(store, "proxied"))
+    return source, got, cached
+
+
+def _all_closed(proxy) -> bool:
+    # The proxy sees a connection end a moment after the client closed it.
+    for _ in range(100):
+        if proxy.active == 0:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_big_folders_are_fetched_over_three_connections_with_the_same_verdicts(server, config_file, tmp_path, local_verdicts, monkeypatch):
+    monkeypatch.setattr(imap_module, "BATCH_SIZE", 4)  # INBOX and Sent: more than two batches
+    with CuttingProxy(server.host, server.port) as proxy:
+        source, got, cached = _proxied_scan(server, config_file, tmp_path, proxy, "three")
+        assert _all_closed(proxy)
+    assert got == local_verdicts
+    assert source.fetched_headers == cached == 51  # each message fetched once
+    assert proxy.connections == 3 and source.session.commands["LOGIN"] == 3
+    examined = source.session.commands["EXAMINE"]
+    # Every connection EXAMINEs what it reads; nothing is ever SELECTed read-write.
+    assert 5 <= examined <= 3 * 5 + 5 and "SELECT" not in source.session.commands
+
+
+def test_a_server_that_refuses_more_connections_is_read_over_one(server, config_file, tmp_path, local_verdicts, monkeypatch):
+    monkeypatch.setattr(imap_module, "BATCH_SIZE", 4)
+    # Like a server with a connection limit of one: a second connection is closed at once.
+    with CuttingProxy(server.host, server.port, max_connections=1) as proxy:
+        source, got, cached = _proxied_scan(server, config_file, tmp_path, proxy, "limited")
+        assert _all_closed(proxy)
+    assert got == local_verdicts
+    assert source.fetched_headers == cached == 51
+    # Two extra connections tried at once for the first big folder, none after that.
+    assert proxy.connections == 3 and source.session.commands["LOGIN"] == 1
 
 
 def test_server_that_stops_answering_times_out(server, config_file, tmp_path):

@@ -1,0 +1,209 @@
+"""A big header sync over several connections and parsing processes, with a fake server:
+the same messages as over one connection, whatever the server refuses or drops.
+
+The real-server checks (Dovecot, a proxy that limits connections) are in
+tests/integration/test_imap_dovecot.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from datetime import datetime
+
+import pytest
+from imapclient.exceptions import LoginError
+
+from ghostscan.environment import Environment
+from ghostscan.secrets import SecretSource
+from ghostscan.settings import AccountSettings
+from ghostscan.sources import imap as imap_module
+from ghostscan.sources.imap import ImapSession, ImapSource
+from ghostscan.store import sync_state
+from ghostscan.store.db import open_store
+
+ITEM = b"BODY[HEADER.FIELDS (MESSAGE-ID SUBJECT FROM TO DATE)]"
+
+
+def headers(uid: int, folder: str) -> bytes:
+    subject = "=?utf-8?q?Angebot_f=C3=BCr?= Nr. %d" % uid if uid % 3 else "Re: offer %d" % uid
+    return (
+        f"Message-ID: <{folder}-{uid}@studio-berg.de>\r\nSubject: {subject}\r\n"
+        f"From: Anna Berg <anna@studio-berg.de>\r\nTo: kunde{uid % 4}@example.com\r\n"
+        f"Date: Mon, 2 Nov 2026 10:{uid % 60:02d}:00 +0100\r\n\r\n"
+    ).encode()
+
+
+MAILBOXES = {
+    "INBOX": {uid: headers(uid, "inbox") for uid in range(1, 12)},
+    "Sent": {uid: headers(uid, "sent") for uid in range(3, 10)},
+    "Junk": {1: headers(1, "junk")},
+}
+
+
+class FakeServer:
+    """Just enough of imapclient.IMAPClient; every instance is one connection to the same mailbox.
+
+    Class attributes set by a test: `limit` connections logged in at once (more get the
+    login refused, as Dovecot answers over ``mail_max_userip_connections``), and `drop`:
+    when true, the first FETCH on a connection other than the first fails as a dropped
+    connection does.
+    """
+
+    limit = 10
+    drop = False
+    lock = threading.Lock()
+    opened: list[FakeServer] = []
+    logins: list[tuple[str, str]] = []
+
+    def __init__(self, host, port=None, ssl=True, ssl_context=None, timeout=None):
+        with FakeServer.lock:
+            FakeServer.opened.append(self)
+            self.number = len(FakeServer.opened)
+        self.logged_in = self.closed = False
+        self.selected = None
+
+    @classmethod
+    def reset(cls, *, limit: int = 10, drop: bool = False) -> None:
+        cls.limit, cls.drop, cls.opened, cls.logins = limit, drop, [], []
+
+    def capabilities(self):
+        return (b"IMAP4REV1",)
+
+    def login(self, user, password):
+        with FakeServer.lock:
+            FakeServer.logins.append((user, password))
+            if sum(1 for c in FakeServer.opened if c.logged_in and not c.closed) >= FakeServer.limit:
+                raise LoginError(b"[UNAVAILABLE] Maximum number of connections from user+IP exceeded")
+            self.logged_in = True
+
+    def list_folders(self):
+        return [((b"\\HasNoChildren",), b"/", name) for name in MAILBOXES]
+
+    def folder_status(self, folder, what):
+        box = MAILBOXES[folder]
+        return {b"MESSAGES": len(box), b"UIDNEXT": max(box) + 1, b"UIDVALIDITY": 7}
+
+    def select_folder(self, folder, readonly=False):
+        assert readonly, "a sync opens folders read-only (EXAMINE)"
+        self.selected = folder
+
+    def search(self, criteria):
+        return list(MAILBOXES[self.selected])
+
+    def fetch(self, uids, items, modifiers=None):
+        if self.number == 1:
+            time.sleep(0.02)  # the first connection answers slowly: the others get batches too
+        elif FakeServer.drop:
+            FakeServer.drop = False
+            raise ConnectionResetError("connection reset by peer")
+        return {
+            uid: {ITEM: MAILBOXES[self.selected][uid], b"FLAGS": (b"\\Seen",), b"INTERNALDATE": datetime(2026, 11, 2, 10, 0), b"RFC822.SIZE": 900 + uid}
+            for uid in uids
+        }
+
+    def logout(self):
+        self.closed = True
+
+    def shutdown(self):
+        self.closed = True
+
+
+def die(*args):
+    """What a parsing process runs in the test of one that dies (forked: it finds this by name)."""
+    os._exit(1)
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    # Two UIDs a batch: INBOX is 6 batches, Sent 4 - "big" folders, fetched in parallel.
+    monkeypatch.setattr(imap_module, "BATCH_SIZE", 2)
+
+
+def account(secret: SecretSource | None = None) -> AccountSettings:
+    return AccountSettings(name="fake", host="imap.example.com", username="anna", secret=secret or SecretSource(env="PW", key="k"))
+
+
+def read_all(tmp_path, name: str, acct: AccountSettings | None = None):
+    """Sync and read every folder; returns (what each message parsed to, the source)."""
+    acct = acct or account()
+    environ = {"PW": "pw"}
+    with open_store(tmp_path / f"{name}.sqlite") as store:
+        source = ImapSource(acct, store, Environment(environ=environ), session=ImapSession(acct, environ, backoff=0.01, client_factory=FakeServer))
+        try:
+            seen = [(str(m.ref), m.meta, m.size, m.flags, m.internal_date) for f in source.folders() for m in source.messages(f)]
+        finally:
+            source.close()
+        stored = sum(sync_state.count_messages(store, "fake", name) for name in MAILBOXES)
+    assert stored == len(seen)  # nothing stored twice, nothing missing
+    return seen, source
+
+
+def one_connection(tmp_path, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(imap_module, "MAX_CONNECTIONS", 1)
+        m.setattr(imap_module, "PARSE_PROCESSES", 0)
+        FakeServer.reset()
+        seen, source = read_all(tmp_path, "one")
+    assert len(FakeServer.opened) == 1 and source.fetched_headers == 19
+    return seen
+
+
+def test_three_connections_read_what_one_reads_and_are_all_closed(tmp_path, monkeypatch, small_batches):
+    expected = one_connection(tmp_path, monkeypatch)
+    FakeServer.reset()
+    seen, source = read_all(tmp_path, "three")
+    assert seen == expected
+    assert source.fetched_headers == 19  # every message fetched once
+    assert len(FakeServer.opened) == 3
+    assert all(c.closed for c in FakeServer.opened)
+    # The extra connections' commands are counted with the session's.
+    assert source.session.commands["LOGIN"] == 3
+
+
+def test_every_connection_logs_in_with_the_secret_read_once(tmp_path, small_batches):
+    runs = tmp_path / "runs"
+    command = (sys.executable, "-c", f"open({str(runs)!r}, 'a').write('x'); print('from-the-command')")
+    FakeServer.reset()
+    read_all(tmp_path, "secret", account(SecretSource(command=command, key="k")))
+    assert FakeServer.logins == [("anna", "from-the-command")] * 3
+    assert runs.read_text() == "x"
+
+
+def test_a_server_that_refuses_more_connections_is_read_over_one(tmp_path, monkeypatch, small_batches, caplog):
+    expected = one_connection(tmp_path, monkeypatch)
+    FakeServer.reset(limit=1)
+    with caplog.at_level(logging.INFO, logger="ghostscan"):
+        seen, source = read_all(tmp_path, "limited")
+    assert seen == expected and source.fetched_headers == 19
+    # Refused once, not asked again for the next big folder.
+    assert len(FakeServer.logins) == 3
+    assert "the server refused another connection" in caplog.text
+    assert "pw" not in caplog.text
+    assert all(c.closed for c in FakeServer.opened if c.logged_in)
+
+
+def test_a_dropped_extra_connection_gives_its_batch_to_another(tmp_path, monkeypatch, small_batches):
+    expected = one_connection(tmp_path, monkeypatch)
+    FakeServer.reset(drop=True)
+    seen, source = read_all(tmp_path, "dropped")
+    assert seen == expected
+    assert source.fetched_headers == 19  # the dropped batch was fetched again, once
+    assert not FakeServer.drop  # the drop did happen
+    assert all(c.closed for c in FakeServer.opened)
+
+
+def test_a_parsing_process_that_dies_loses_no_message(tmp_path, monkeypatch, small_batches, caplog):
+    expected = one_connection(tmp_path, monkeypatch)
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: headers are parsed without processes")
+
+    monkeypatch.setattr(imap_module, "_pack_headers", die)
+    FakeServer.reset()
+    with caplog.at_level(logging.INFO, logger="ghostscan"):
+        seen, source = read_all(tmp_path, "died")
+    assert "a header-parsing process ended; parsing here" in caplog.text
+    assert seen == expected and source.fetched_headers == 19
