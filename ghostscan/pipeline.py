@@ -25,7 +25,7 @@ from ghostscan.classify.registry import classify_bytes, classify_message
 from ghostscan.classify.results import classification_from_json, classification_to_json, code_version, rules_version
 from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Address, Identity, Role
-from ghostscan.parse.headers import MessageMeta, parse_headers
+from ghostscan.parse.headers import MessageMeta, parse_headers, sharing_strings
 from ghostscan.settings import Settings
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, Source
 from ghostscan.threads import thread_messages
@@ -494,7 +494,8 @@ def scan(source: Source, settings: Settings, *, now: datetime, progress: Progres
         SourceError: the mailbox as a whole cannot be read.
     """
     try:
-        return _scan(source, settings, now=now, progress=progress, snapshots=snapshots)
+        with sharing_strings():
+            return _scan(source, settings, now=now, progress=progress, snapshots=snapshots)
     finally:
         gc.unfreeze()
 
