@@ -340,7 +340,7 @@ def parse_headers(
             parse_addresses(addr_values["reply-to"]),
             parse_date(get("date", "")) or internal_date,
             size,
-            _extra(((name, value) for name, value in texts.items() if name in EXTRA_FIELDS), share),
+            _extra({name: value for name, value in texts.items() if name in EXTRA_FIELDS}),
         )
     )
 
@@ -355,24 +355,29 @@ def parse_headers(
 # equal strings become one object, about 40 % of the parsed headers.
 
 _shared: dict[str, str] | None = None
+# Equal `MessageMeta.extra` mappings, by the hash of their items: one sender's messages
+# mostly carry the same fields with the same values. Keyed by the hash alone (an int,
+# not a tuple of the items) so the table costs little; a hit is compared before use.
+_shared_extras: dict[int, dict[str, str]] | None = None
 
 
 @contextmanager
 def sharing_strings() -> Iterator[None]:
     """Within the block, equal Message-IDs, subjects and header values parsed are one object.
 
-    The table lives as long as the block (a scan): strings are not kept after it,
+    Equal `MessageMeta.extra` mappings are one dict too (read-only, as its type says).
+    The tables live as long as the block (a scan): strings are not kept after it,
     which a module-wide table or `sys.intern` (immortal since Python 3.12) would do.
-    Blocks nest; the outermost one owns the table.
+    Blocks nest; the outermost one owns the tables.
     """
-    global _shared
-    outer = _shared
+    global _shared, _shared_extras
+    outer, outer_extras = _shared, _shared_extras
     if outer is None:
-        _shared = {}
+        _shared, _shared_extras = {}, {}
     try:
         yield
     finally:
-        _shared = outer
+        _shared, _shared_extras = outer, outer_extras
 
 
 # A Content-Type's boundary is all a mailbox's Content-Types differ in, and no reader
@@ -381,13 +386,26 @@ def sharing_strings() -> Iterator[None]:
 _BOUNDARY = re.compile(r""";\s*boundary\s*=\s*(?:"[^"]*"|[^;]*)""", re.IGNORECASE)
 
 
-def _extra(items: Iterator[tuple[str, str]], share: Any) -> dict[str, str]:
-    """The `MessageMeta.extra` of (name, value) *items*: values shared, no boundary."""
-    extra = {}
-    for name, value in items:
-        if name == "content-type" and "=" in value:
-            value = _BOUNDARY.sub("", value)
-        extra[name] = share(value, value)
+def _extra(extra: dict[str, str]) -> dict[str, str]:
+    """*extra*, the `MessageMeta.extra` of one message, without a Content-Type boundary.
+
+    Within `sharing_strings` an equal mapping made before is returned instead, or else
+    *extra* with its values shared.
+    """
+    ctype = extra.get("content-type")
+    if ctype is not None and ("oundary" in ctype or "OUNDARY" in ctype):
+        extra["content-type"] = _BOUNDARY.sub("", ctype)
+    extras = _shared_extras
+    if extras is None or _shared is None:
+        return extra
+    key = hash(tuple(extra.values()))
+    found = extras.get(key)
+    if found is not None and found == extra:
+        return found
+    share = _shared.setdefault
+    extra = {name: share(value, value) for name, value in extra.items()}
+    if found is None:
+        extras[key] = extra
     return extra
 
 
@@ -501,14 +519,19 @@ def unpack_meta(
     if date is not None:
         *parts, offset = date
         when = datetime(*parts, tzinfo=None if offset is None else _zone(offset))
-    share = (_shared if _shared is not None else {}).setdefault
-    in_reply_to, references = _thread_ids(in_reply_to, references, share)
+    if _shared is not None:
+        # (Outside a scan the record is as marshal read it: In-Reply-To and References
+        # share their strings already, see `pack_meta`.)
+        share = _shared.setdefault
+        in_reply_to, references = _thread_ids(in_reply_to, references, share)
+        mid = share(mid, mid) if mid is not None else None
+        subject = share(subject, subject)
     return _build_meta(
         (
-            ref, folder_role, share(mid, mid) if mid is not None else None, in_reply_to, references, share(subject, subject),
+            ref, folder_role, mid, in_reply_to, references, subject,
             address(sender) if sender is not None else None,
             tuple(map(address, to)), tuple(map(address, cc)), tuple(map(address, reply_to)),
             when, size,
-            _extra((((_EXTRA_NAMES[extra[i]] if extra[i].__class__ is int else extra[i]), extra[i + 1]) for i in range(0, len(extra), 2)), share),
+            _extra({(_EXTRA_NAMES[extra[i]] if extra[i].__class__ is int else extra[i]): extra[i + 1] for i in range(0, len(extra), 2)}),
         )
     )

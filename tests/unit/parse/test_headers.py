@@ -209,6 +209,7 @@ def test_a_scan_holds_one_object_per_repeated_message_id_subject_and_value():
     assert reply.in_reply_to[0] is offer.message_id
     assert reply.subject is offer.subject
     assert again.header("return-path") is reply.header("return-path")
+    assert again.extra is reply.extra  # one mapping for the sender's equal fields
     for read_back in (again, stored):
         assert dataclasses.replace(read_back, ref=reply.ref) == reply and read_back.extra == reply.extra
         assert read_back.message_id is reply.message_id and read_back.references[0] is offer.message_id
