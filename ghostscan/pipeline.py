@@ -544,9 +544,14 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
         problems.append(Problem(str(message.meta.ref), message.meta.message_id, reason))
         log.info("%s (%s): %s", message.meta.ref, message.meta.message_id, reason)
 
+    # From here on the messages are `threaded`; of what was read only the body loaders
+    # are needed (the pairs and their holders were some 12 MB at 100,000 messages).
+    messages_read = len(items)
+    loaders = {raw.ref: raw.load for raw, _ in items}
+    del items
     texts = MailTexts(
         threaded,
-        {raw.ref: raw.load for raw, _ in items},
+        loaders,
         nlp=settings.nlp,
         region=settings.advice.region,
         on_problem=text_problem,
@@ -562,12 +567,12 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     rows = None
     if snapshots is not None and snapshot_key is not None and not text_problems:
         # A text that could not be read (a dropped connection) is not kept as an answer.
-        snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), len(items), texts.contact_sources())
+        snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), messages_read, texts.contact_sources())
         rows = _report_rows(decisions)
         snapshots.save(snapshot_key, _dump(snapshot, rows))
     stats = ScanStats(
         folders=len(folders),
-        messages=len(items),
+        messages=messages_read,
         bodies_read=bodies + texts.bodies_read,
         conversations=len(decisions),
         seconds=time.perf_counter() - started,
