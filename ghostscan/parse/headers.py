@@ -383,6 +383,8 @@ def sharing_strings() -> Iterator[None]:
 # A Content-Type's boundary is all a mailbox's Content-Types differ in, and no reader
 # of `MessageMeta` looks at it (the rules ask for the type and its report-type; the
 # body is parsed from the message itself): without it, one sender's are one string.
+# A record a store kept with the boundary reads back without it (`unpack_meta` goes
+# through `_extra` too), so both give the same `MessageMeta` and META_VERSION stays.
 _BOUNDARY = re.compile(r""";\s*boundary\s*=\s*(?:"[^"]*"|[^;]*)""", re.IGNORECASE)
 
 
