@@ -25,7 +25,7 @@ from ghostscan.classify.registry import classify_bytes, classify_message
 from ghostscan.classify.results import classification_from_json, classification_to_json, code_version, rules_version
 from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Address, Identity, Role
-from ghostscan.parse.headers import MessageMeta, parse_headers, sharing_strings
+from ghostscan.parse.headers import MessageMeta, parse_headers, sharing_strings, stop_sharing
 from ghostscan.settings import Settings
 from ghostscan.sources.base import Folder, FolderRole, MessageRef, Source
 from ghostscan.threads import thread_messages
@@ -520,6 +520,7 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
             stats = ScanStats(len(snapshot.folders), snapshot.messages, 0, len(rows), time.perf_counter() - started)
             return ScanResult(snapshot.decisions, snapshot.problems + tuple(replay_problems), snapshot.identity, snapshot.folders, now, source.location, stats, report_rows=rows)
     items = _read(folders, source, progress, problems)
+    stop_sharing()  # every header is parsed: the tables go, the shared strings stay
     # The parsed mailbox lives until the scan ends. Left to the cyclic collector, every
     # full collection walks all of it again (about 0.3 s per million objects, several
     # times a scan at 100,000 messages); frozen, it is left alone (`scan` unfreezes it).

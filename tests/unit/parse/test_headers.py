@@ -223,6 +223,11 @@ def test_the_shared_strings_are_let_go_when_the_scan_ends():
             inner = headers._shared
         assert headers._shared is inner  # nested blocks share the outer table
     assert headers._shared is None
+    with headers.sharing_strings():
+        first = parse_headers(OFFER, REF, FolderRole.SENT)
+        headers.stop_sharing()  # all parsed: the tables go, the shared objects stay
+        assert headers._shared is None and headers._shared_extras is None
+        assert parse_headers(OFFER, REF, FolderRole.SENT) == first
     # Outside a scan a message still shares its own Message-IDs, with no table kept.
     meta = parse_headers(REPLY, REF, FolderRole.INBOX)
     assert meta.in_reply_to is meta.references
