@@ -88,6 +88,27 @@ class Classification:
     body_read: bool = False
 
 
+# A mailbox's classifications repeat: each newsletter's list, each ticket system, each
+# mail system's bounces give the same kind, evidence and misses on every message. One
+# object each instead of one per message: at 100,000 messages some 14 MB less held.
+_SHARED_LIMIT = 4096
+_shared: dict[Classification, Classification] = {}
+
+
+def shared(classification: Classification) -> Classification:
+    """An equal `Classification` made before (the same object each time), else *classification*.
+
+    Classifications are frozen, so one object can stand for all equal ones. Bounded:
+    when the table is full it starts again.
+    """
+    found = _shared.get(classification)
+    if found is None:
+        if len(_shared) >= _SHARED_LIMIT:
+            _shared.clear()
+        found = _shared[classification] = classification
+    return found
+
+
 class BodyNeeded(Exception):
     """Raised by a deferring loader when a rule asks for the body.
 

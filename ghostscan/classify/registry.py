@@ -29,6 +29,7 @@ from ghostscan.classify.base import (
     MessageView,
     ReturnedMessage,
     Rule,
+    shared,
 )
 from ghostscan.classify.bounce import BOUNCE_RULES, returned_message
 from ghostscan.classify.lists import NOTIFICATION_RULES, RECEIPT_RULES
@@ -102,18 +103,22 @@ def classify_message(
             returned = returned_message(view)
         elif rule.kind is MessageKind.AUTO_REPLY:
             returned = _autoreply_returned(meta)
-        return Classification(
-            kind=rule.kind,
-            evidence=(evidence,),
+        return shared(
+            Classification(
+                kind=rule.kind,
+                evidence=(evidence,),
+                misses=tuple(misses),
+                returned=returned,
+                body_read=view.body_loaded,
+            )
+        )
+    return shared(
+        Classification(
+            kind=MessageKind.HUMAN,
+            evidence=(HUMAN_DEFAULT,),
             misses=tuple(misses),
-            returned=returned,
             body_read=view.body_loaded,
         )
-    return Classification(
-        kind=MessageKind.HUMAN,
-        evidence=(HUMAN_DEFAULT,),
-        misses=tuple(misses),
-        body_read=view.body_loaded,
     )
 
 

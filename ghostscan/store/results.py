@@ -7,8 +7,14 @@ from ghostscan.store import sync_state
 from ghostscan.store.db import Store
 
 
+# Results kept in memory before they are written: a first audit of 100,000 messages
+# makes some 110,000 (kinds, text readings, "lacks" marks), 15 MB held until the scan
+# ended. Written every so many, in a transaction per folder, they cost a few more commits.
+WRITE_EVERY = 10_000
+
+
 class StoredResults:
-    """Reads an account's cached results folder by folder; writes them in one go.
+    """Reads an account's cached results folder by folder; writes them in batches.
 
     Args:
         store: the open store.
@@ -23,6 +29,7 @@ class StoredResults:
         self._version = version
         self._loaded: dict[str, dict[tuple[int, str], str]] = {}
         self._pending: dict[str, list[tuple[int, str, str]]] = {}
+        self._count = 0
 
     def get(self, ref: MessageRef, name: str) -> str | None:
         """The cached JSON result *name* (``"kind"``, ``"text"``) of a message, or None."""
@@ -32,8 +39,17 @@ class StoredResults:
         return folder.get((int(ref.key), name))
 
     def put(self, ref: MessageRef, name: str, value: str) -> None:
-        """Keep a result; written by `flush`."""
+        """Keep a result; written with the next `WRITE_EVERY` results, or by `flush`."""
         self._pending.setdefault(ref.folder, []).append((int(ref.key), name, value))
+        self._count += 1
+        if self._count >= WRITE_EVERY:
+            self._write()
+
+    def _write(self) -> None:
+        for folder, rows in self._pending.items():
+            sync_state.put_results(self._store, self._account, folder, self._version, rows)
+        self._pending.clear()
+        self._count = 0
 
     def flush(self) -> None:
         """Write the kept results, one transaction per folder, then drop the body starts.
@@ -41,8 +57,7 @@ class StoredResults:
         Once a message's results are kept its body is not needed again until the rules
         change (then it is fetched anew); keeping bodies would make the store grow by
         tens of KiB per message (attachments included), measured 21.5 KiB at 1,000.
+        The body starts stay until then: a body fetched for a later reading is still read.
         """
-        for folder, rows in self._pending.items():
-            sync_state.put_results(self._store, self._account, folder, self._version, rows)
-        self._pending.clear()
+        self._write()
         sync_state.drop_bodies(self._store, self._account)

@@ -118,6 +118,14 @@ def test_custom_chain():
     assert result.misses == ()
 
 
+def test_newsletters_of_one_list_share_one_classification():
+    letter = b"From: news@shop.example\nList-Id: <news.shop.example>\nSubject: %s\n\nHallo\n"
+    first = classify_message(parse_headers(letter % b"Angebote im Mai", REF))
+    second = classify_message(parse_headers(letter % b"Angebote im Juni", MessageRef("INBOX", "8")))
+    assert first.kind is MessageKind.NOTIFICATION
+    assert second is first  # equal and frozen: held once for all of the list's mail
+
+
 def test_classify_bytes_returns_the_parsed_headers_too():
     meta, result = classify_bytes(BOUNCE, REF, FolderRole.JUNK)
 

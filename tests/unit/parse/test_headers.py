@@ -3,6 +3,7 @@ record the IMAP store keeps (pack_meta / unpack_meta)."""
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 from datetime import datetime, timezone
@@ -184,3 +185,68 @@ def test_extra_fields_outside_the_known_set_survive_the_record():
     odd = MessageMeta(REF, FolderRole.INBOX, extra={"x-custom": "1", "list-id": "<l>"})
     assert unpack_meta(pack_meta(odd), REF, FolderRole.INBOX).extra == {"x-custom": "1", "list-id": "<l>"}
     assert unpack_meta(pack_meta(meta), REF, FolderRole.INBOX).extra == meta.extra
+
+
+# -- one object for repeated strings -------------------------------------------------------
+
+OFFER = b"From: anna@studio-berg.de\r\nSubject: Angebot Website\r\nMessage-ID: <offer-1@studio-berg.de>\r\n\r\n"
+REPLY = (
+    b"From: hans@mueller-bau.de\r\nSubject: Angebot Website\r\nMessage-ID: <reply-1@mueller-bau.de>\r\n"
+    b"In-Reply-To: <offer-1@studio-berg.de>\r\nReferences: <offer-1@studio-berg.de>\r\n"
+    b"Return-Path: <hans@mueller-bau.de>\r\n\r\n"
+)
+
+
+def test_a_scan_holds_one_object_per_repeated_message_id_subject_and_value():
+    from ghostscan.parse.headers import sharing_strings
+
+    with sharing_strings():
+        offer = parse_headers(OFFER, MessageRef("Sent", "1"), FolderRole.SENT)
+        reply = parse_headers(REPLY, MessageRef("INBOX", "1"), FolderRole.INBOX)
+        again = parse_headers(REPLY, MessageRef("INBOX", "2"), FolderRole.INBOX)
+        stored = unpack_meta(pack_meta(reply), MessageRef("INBOX", "3"), FolderRole.INBOX)
+    assert reply.in_reply_to == reply.references == ("offer-1@studio-berg.de",)
+    assert reply.in_reply_to[0] is offer.message_id
+    assert reply.subject is offer.subject
+    assert again.header("return-path") is reply.header("return-path")
+    assert again.extra is reply.extra  # one mapping for the sender's equal fields
+    for read_back in (again, stored):
+        assert dataclasses.replace(read_back, ref=reply.ref) == reply and read_back.extra == reply.extra
+        assert read_back.message_id is reply.message_id and read_back.references[0] is offer.message_id
+
+
+def test_the_shared_strings_are_let_go_when_the_scan_ends():
+    import ghostscan.parse.headers as headers
+
+    with headers.sharing_strings():
+        with headers.sharing_strings():
+            inner = headers._shared
+        assert headers._shared is inner  # nested blocks share the outer table
+    assert headers._shared is None
+    with headers.sharing_strings():
+        first = parse_headers(OFFER, REF, FolderRole.SENT)
+        headers.stop_sharing()  # all parsed: the tables go, the shared objects stay
+        assert headers._shared is None and headers._shared_extras is None
+        assert parse_headers(OFFER, REF, FolderRole.SENT) == first
+    # Outside a scan a message still shares its own Message-IDs, with no table kept.
+    meta = parse_headers(REPLY, REF, FolderRole.INBOX)
+    assert meta.in_reply_to is meta.references
+
+
+@pytest.mark.parametrize(
+    "value, kept",
+    [
+        ('multipart/mixed; boundary="=_b1"', "multipart/mixed"),
+        ("multipart/report; report-type=delivery-status;\r\n boundary=\"x;y\"", "multipart/report; report-type=delivery-status"),
+        ('multipart/report; BOUNDARY="b"; report-type="disposition-notification"', 'multipart/report; report-type="disposition-notification"'),
+        ("text/plain; charset=utf-8", "text/plain; charset=utf-8"),
+    ],
+)
+def test_content_type_is_kept_without_its_boundary(value, kept):
+    # The rules read the type and its report-type; a boundary only made every
+    # Content-Type of a mailbox a string of its own.
+    block = b"From: a@b.de\r\nContent-Type: " + value.encode() + b"\r\n\r\n"
+    meta = parse_headers(block, REF, FolderRole.INBOX)
+    assert meta.header("content-type") == kept
+    old_record = pack_meta(MessageMeta(REF, FolderRole.INBOX, extra={"content-type": " ".join(value.split())}))
+    assert unpack_meta(old_record, REF, FolderRole.INBOX).header("content-type") == kept

@@ -407,3 +407,21 @@ def test_mailbox_fingerprint_changes_with_the_mailbox_only(store):
     assert second != first
     save_folder(store, FolderState(ANNA, "INBOX", 1, uidnext=5, highestmodseq=11))  # a flag changed
     assert mailbox_fingerprint(store, ANNA) not in {first, second}
+
+
+def test_results_are_written_in_batches_and_bodies_kept_until_the_flush(store, monkeypatch):
+    from ghostscan.sources.base import MessageRef
+    from ghostscan.store import results, sync_state
+
+    inbox(store, uids=range(1, 8))
+    sync_state.put_bodies(store, ANNA, "INBOX", [(uid, b"body %d" % uid) for uid in range(1, 8)])
+    monkeypatch.setattr(results, "WRITE_EVERY", 3)
+    kept = results.StoredResults(store, ANNA, "v1")
+    for uid in range(1, 8):
+        kept.put(MessageRef("INBOX", str(uid)), "kind", f'["human",{uid}]')
+    # Six written in two batches, the seventh still held; no body dropped before the flush.
+    assert sorted(sync_state.get_results(store, ANNA, "INBOX", "v1")) == [(uid, "kind") for uid in range(1, 7)]
+    assert sync_state.get_body(store, ANNA, "INBOX", 7) == b"body 7"
+    kept.flush()
+    assert sync_state.get_results(store, ANNA, "INBOX", "v1")[(7, "kind")] == '["human",7]'
+    assert sync_state.get_body(store, ANNA, "INBOX", 7) is None
