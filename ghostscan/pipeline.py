@@ -547,12 +547,21 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
         log.warning("no own address known: set identity.addresses in the config, or scan a mailbox with a Sent folder")
     prefetch = getattr(source, "prefetch_bodies", None)
     threaded, bodies = _classify(items, identity, problems, prefetch, cache)
-    conversations = thread_messages(threaded, window_days=settings.threading.window_days)
-    # The threaded messages too, for the verdicts' many small objects; first the garbage
-    # classification left (the stdlib mail parser leaves reference cycles), which
-    # frozen would stay until the scan ends.
-    gc.collect()
-    gc.freeze()
+    # Threading pauses the cyclic collector itself; kept paused until the collection
+    # below, so the objects it made are walked once, not also by a young-generation
+    # pass the moment it would switch the collector back on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        conversations = thread_messages(threaded, window_days=settings.threading.window_days)
+        # The threaded messages too, for the verdicts' many small objects; first the garbage
+        # classification left (the stdlib mail parser leaves reference cycles), which
+        # frozen would stay until the scan ends.
+        gc.collect()
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
 
     text_problems = 0
 
