@@ -350,6 +350,8 @@ def link_headers(metas: Sequence[MessageMeta], by_message_id: Mapping[str, int] 
             if b != a:
                 up[b] = a
         first_reply: int | None = None
+        # The same union step as for References above, written out again rather than
+        # called, to keep a function call per named id out of threading's innermost loop.
         for mid in in_reply_to:
             b = present.get(mid)
             if b is not None:
