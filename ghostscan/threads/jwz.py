@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import compress, islice
 from operator import eq
-from typing import Callable, Hashable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from ghostscan.parse.headers import MessageMeta
 from ghostscan.sources.base import FolderRole
@@ -58,41 +58,6 @@ def timestamp(dt: datetime | None) -> float | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.timestamp()
-
-
-class UnionFind:
-    """Disjoint sets over hashable keys, with path halving and union by size.
-
-    A key never seen is a set of its own. ``find`` and ``union`` take amortised
-    near-constant time.
-    """
-
-    def __init__(self) -> None:
-        self._parent: dict[Hashable, Hashable] = {}
-        self._size: dict[Hashable, int] = {}
-
-    def find(self, key: Hashable) -> Hashable:
-        """Return the representative of *key*'s set."""
-        parent = self._parent
-        up = parent.get(key, key)
-        while up != key:
-            grand = parent.get(up, up)
-            parent[key] = grand
-            key, up = grand, parent.get(grand, grand)
-        return key
-
-    def union(self, a: Hashable, b: Hashable) -> Hashable:
-        """Merge the sets of *a* and *b*; return the representative of the result."""
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return ra
-        size = self._size
-        sa, sb = size.get(ra, 1), size.get(rb, 1)
-        if sa < sb:
-            ra, rb = rb, ra
-        self._parent[rb] = ra
-        size[ra] = sa + sb
-        return ra
 
 
 def _copy_key(m: ThreadedMessage) -> tuple[int, str, str]:
