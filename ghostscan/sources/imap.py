@@ -211,6 +211,7 @@ class ImapSession:
         except _NETWORK_ERRORS as exc:
             _close_quietly(client)
             raise NetworkError(a.name, f"connection lost while logging in: {exc or type(exc).__name__}") from None
+        _send_at_once(client)
         self._client = client
         self._selected = None
         self.secret = secret
@@ -474,6 +475,24 @@ def _attachment_tail(structure: Any) -> int | None:
     if kind in (b"text", b"message", b""):
         return None
     return _int(last[6])
+
+
+def _send_at_once(client: Any) -> None:
+    """Switch Nagle's algorithm off on *client*'s socket (TCP_NODELAY).
+
+    imapclient writes a command line and its CRLF in two sends. With Nagle's algorithm
+    the CRLF waits until the server acknowledges the first part, and a server that delays
+    its ACKs (Linux: at least 40 ms) makes every command wait that long: one body
+    fetched alone cost about 57 ms against Dovecot on 127.0.0.1. A client object without
+    a socket (a test double) is left as it is.
+    """
+    sock = getattr(getattr(client, "_imap", None), "sock", None)
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (AttributeError, OSError) as exc:
+        log.debug("TCP_NODELAY not set: %s", exc)
 
 
 def _close_quietly(client: Any) -> None:

@@ -639,3 +639,19 @@ def test_first_run_fetches_the_bodies_it_reads_in_batches_and_little_else(config
     fetched = set().union(*batches["verdicts"])
     assert read and read <= fetched | set().union(*batches["classify"])
     assert len(fetched - read) <= len(read) // 4
+
+
+@pytest.mark.parametrize("name", ["anna", "anna-tls"])
+def test_commands_are_sent_without_waiting_for_the_servers_ack(config_file, name):
+    # imapclient sends a command line and its CRLF in two writes; with Nagle's algorithm
+    # on, the CRLF waited for the server's delayed ACK, some 40-60 ms per command (a body
+    # fetched alone cost 57 ms against this Dovecot). Over STARTTLS and implicit TLS alike.
+    import socket
+
+    settings = settings_from_mapping(yaml.safe_load(config_file.read_text()))
+    session = ImapSession(settings.account(name), ENVIRON)
+    try:
+        sock = session.client._imap.sock
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        session.close()
