@@ -655,3 +655,34 @@ def test_commands_are_sent_without_waiting_for_the_servers_ack(config_file, name
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
         session.close()
+
+
+def test_a_later_days_rerun_fetches_the_new_texts_it_reads_in_batches(run, config_file, monkeypatch):
+    # Two weeks on, offers have gone silent and are read for a firm order: texts nobody
+    # read on the first day. They come in batches, as in a first scan, not one FETCH each.
+    def audit_anna(day: str) -> str:
+        result = run("--config", str(config_file), "audit", "--account", "anna", "--as-of", day, "--format", "json", environ=ENVIRON)
+        assert result.code == ExitStatus.OK, result.stderr
+        return result.stdout
+
+    audit_anna("2026-11-20")
+    batched: set = set()
+    alone: list = []
+    real_prefetch, real_load = ImapSource.prefetch_bodies, ImapSource._load_body
+
+    def prefetch(self, refs):
+        refs = list(refs)
+        batched.update((ref.folder, int(ref.key)) for ref in refs)
+        return real_prefetch(self, refs)
+
+    def load(self, folder, uid):
+        if sync_state.get_body(self.store, self.account.name, folder, uid) is None:
+            alone.append((folder, uid))
+        return real_load(self, folder, uid)
+
+    monkeypatch.setattr(ImapSource, "prefetch_bodies", prefetch)
+    monkeypatch.setattr(ImapSource, "_load_body", load)
+    later = json.loads(audit_anna("2026-12-18"))
+    assert batched, "the later day read no new text: the test would prove nothing"
+    assert alone == []
+    assert any(c["verdict"] == "silent" for c in later["conversations"])
