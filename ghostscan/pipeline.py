@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
+from ghostscan import collector
 from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.registry import classify_bytes, classify_message
 from ghostscan.classify.results import classification_from_json, classification_to_json, code_version, rules_version
@@ -563,18 +564,13 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     # Threading pauses the cyclic collector itself; kept paused until the collection
     # below, so the objects it made are walked once, not also by a young-generation
     # pass the moment it would switch the collector back on.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         conversations = thread_messages(threaded, window_days=settings.threading.window_days)
         # The threaded messages too, for the verdicts' many small objects; first the garbage
         # classification left (the stdlib mail parser leaves reference cycles), which
         # frozen would stay until the scan ends.
         gc.collect()
         gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
 
     text_problems = 0
 

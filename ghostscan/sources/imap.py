@@ -15,7 +15,6 @@ folder.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import queue
@@ -27,11 +26,11 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import BrokenExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
+from ghostscan import collector
 from ghostscan.environment import Environment
 from ghostscan.errors import AuthError, NetworkError, OperationError
 from ghostscan.parse.headers import EXTRA_FIELDS, META_VERSION, MessageMeta, pack_meta, parse_headers, unpack_meta
@@ -557,32 +556,6 @@ def _as_utc(value: Any) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
-@contextmanager
-def _collector_paused(*, freeze: bool = False) -> Iterator[None]:
-    """Run the block with Python's cyclic garbage collector off (as it was, after).
-
-    A first sync makes some 100,000 parsed records that live on until the scan ends, and
-    each full collection walks all of them again: at 100,000 messages that took about 2 s
-    of a sync. What a sync allocates forms no cycles worth collecting meanwhile; whatever
-    does (an exception's traceback) is collected once the collector runs again.
-
-    With *freeze*, what exists at the end is frozen (`gc.freeze`), as `ghostscan.pipeline.scan`
-    freezes the parsed mailbox and unfreezes it when it ends: the records kept for the
-    scan would otherwise make the first collections after the sync walk them all once
-    more (over 1 s at 100,000 messages).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        gc.enable()
-
-
 def _with_thread_id(headers: bytes, gm_thrid: int | None) -> bytes:
     """*headers* with Gmail's thread id as a header field, where threading looks for provider hints."""
     if gm_thrid is None:
@@ -753,7 +726,9 @@ class ImapSource:
             keep_parsed: keep the headers fetched now parsed in memory as well, for
                 `messages` to hand out without reading them back from the store.
         """
-        with _collector_paused(freeze=keep_parsed):
+        # A first sync makes some 100,000 parsed records that live until the scan ends;
+        # kept for the scan, they are frozen (see `collector.paused`).
+        with collector.paused(freeze=keep_parsed):
             self._sync(folder, keep_parsed)
 
     def _sync(self, folder: Folder, keep_parsed: bool) -> None:

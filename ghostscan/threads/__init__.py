@@ -15,10 +15,9 @@ Each message records how it was attached (`ThreadedMessage.linked_by`).
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
+from ghostscan import collector
 from ghostscan.threads.bounces import LINKED_BY as _BOUNCE
 from ghostscan.threads.bounces import bounce_links
 from ghostscan.threads.fallback import LINKED_BY as _FALLBACK
@@ -95,22 +94,6 @@ class _Conversations:
         return list(members.values())
 
 
-@contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic collector: threading makes many small objects and no cycles.
-
-    Left on, it runs full collections over the whole heap while the links are built,
-    and at 100,000 messages the heap holds millions of objects (the mailbox itself).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 60) -> list[Conversation]:
     """Group *messages* from all folders into conversations.
 
@@ -134,7 +117,8 @@ def thread_messages(messages: Sequence[ThreadedMessage], *, window_days: int = 6
         ``"in-reply-to"``, ``"x-gm-thrid"``, ``"thread-index"``, ``"bounce"`` or
         ``"subject+participants"``. The same input always gives the same result.
     """
-    with _without_cyclic_gc():
+    # Threading makes many small objects and no cycles.
+    with collector.paused():
         return _thread(messages, window_days)
 
 
