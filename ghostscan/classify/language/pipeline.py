@@ -72,7 +72,7 @@ SPANS_KEY = "ghostscan"
 SHORT_LINE = 60
 """Lines shorter than this end a sentence even without punctuation (see module docstring)."""
 
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "'", "‘": "'"})
+_FOLD_PAIRS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"), ("’", "'"), ("‘", "'"))
 
 # Abbreviations whose dot would otherwise end a sentence in the middle of "bis einschl.
 # 12.01." or "Tel. 030 …". spaCy's German tokenizer knows "z.B." and "MwSt." but not these.
@@ -208,7 +208,15 @@ def fold(text: str) -> str:
         >>> fold("Grüße für Jürgen’s Büro")
         "gruesse fuer juergen's buero"
     """
-    return text.lower().translate(_FOLD)
+    text = text.lower()
+    if text.isascii():
+        return text
+    # A few replacements in C beat `str.translate`'s lookup per character; none of them
+    # makes a character another one replaces, so the order does not matter.
+    for old, new in _FOLD_PAIRS:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 def _file_key(path: Path) -> tuple[str, int]:
