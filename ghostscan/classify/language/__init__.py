@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from ghostscan.classify.language.intents import DIRECTIONS, INBOUND, OUTBOUND, WEAK, Intent, IntentHit, find_intents, settle
-from ghostscan.classify.language.pipeline import SPANS_KEY, LanguagePipeline, fold, get_pipeline
+from ghostscan.classify.language.pipeline import LANGUAGES, SPANS_KEY, LanguagePipeline, fold, get_pipeline
+from ghostscan.classify.language.prefilter import FoldedText
 from ghostscan.classify.language.return_dates import absence_start, parse_return_date
+from ghostscan.errors import ConfigError
 from ghostscan.parse.reply_text import reply_text
 
 if TYPE_CHECKING:
@@ -144,7 +146,9 @@ def may_say(
     no attachment name gives it, and no pattern of the intent (or of an inbound order,
     which is also an acceptance) finds its words in the new text. That takes the tokenizer alone, without sentences, rules or return dates; a
     firm order is looked for in every message of a silent conversation, and few of
-    them have the words of one. With a trained pipeline the answer is always True.
+    them have the words of one. Most are ruled out before even that, by a look for the
+    patterns' words in the raw text (`ghostscan.classify.language.prefilter`), then in
+    the new text. With a trained pipeline the answer is always True.
 
     Args:
         text, direction, attachments, extra_patterns, model: as for `analyze_text`.
@@ -163,18 +167,52 @@ def may_say(
         return True  # also any question sentence, no pattern needed
     if any(hit.intent is intent for hit in _attachment_hits(attachments, way, set())):
         return True
-    # An inbound order is also an acceptance (see `settle`).
-    intents = (intent, Intent.ORDER_CONFIRMED) if intent is Intent.ACCEPT and way == INBOUND else (intent,)
-    labels = [label for i in intents for label in (i.value, f"{i.value}{WEAK}")]
+    labels = _asked_labels(intent, way)
+    if not model and not _may_hold_words(text, labels, extra_patterns):
+        return False
     reading = _reading(text, extra_patterns, model)
     if not reading.body.strip():
         return False
     pipeline = get_pipeline(reading.language, extra_patterns, model)
     if pipeline.model is not None:
         return True
+    matcher = pipeline.nlp.get_pipe("ghostscan_matcher")
+    if len(reading.body) <= MAX_ANALYZED_CHARS and not matcher.prefilter(labels).may_match(FoldedText(reading.body)):
+        # The new text alone, in its language: the quote often had the words.
+        return False
     doc = pipeline.nlp.make_doc(reading.body[:MAX_ANALYZED_CHARS])
     reading.doc = (pipeline, doc)  # for `analyze_text`, which often comes next
-    return pipeline.nlp.get_pipe("ghostscan_matcher").may_match(doc, labels)
+    return matcher.may_match(doc, labels)
+
+
+def _asked_labels(intent: Intent, way: str) -> tuple[str, ...]:
+    """The pattern labels that make *intent* in a message written *way* (`INBOUND`, `OUTBOUND`)."""
+    # An inbound order is also an acceptance (see `settle`).
+    intents = (intent, Intent.ORDER_CONFIRMED) if intent is Intent.ACCEPT and way == INBOUND else (intent,)
+    return tuple(label for i in intents for label in (i.value, f"{i.value}{WEAK}"))
+
+
+def _may_hold_words(text: str, labels: tuple[str, ...], extra_patterns: Sequence[Path]) -> bool:
+    """Whether the raw *text* holds the words some pattern of *labels* needs, in either language.
+
+    False only where the blank pipelines' `PatternMatcher.may_match` finds no such
+    pattern in the new text (see `ghostscan.classify.language.prefilter`): set lookups of
+    the text's words instead of cutting the quote, detecting the language and tokenizing.
+    Both languages are asked, since the language is chosen from the new text.
+    """
+    if len(text) > MAX_ANALYZED_CHARS:
+        return True  # the text read may end inside a word, which is then no word of the raw text
+    folded = FoldedText(text)
+    for lang in LANGUAGES:
+        try:
+            pipeline = get_pipeline(lang, extra_patterns)
+        except ConfigError:
+            # A user pattern for this language alone is invalid: the full reading reports
+            # it when the text is in that language, as it did before this test.
+            return True
+        if pipeline.nlp.get_pipe("ghostscan_matcher").prefilter(labels).may_match(folded):
+            return True
+    return False
 
 
 @dataclass

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
+    from ghostscan.classify.language.prefilter import TextPrefilter
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("de", "en")
@@ -309,6 +311,8 @@ def _fold_vocabulary(nlp: Language) -> None:
     def folded_norm(string: str) -> str:
         return fold(original(string) if original else string)
 
+    # What `ghostscan.classify.language.prefilter` reads to know which texts make which NORM.
+    folded_norm.unfolded = original  # type: ignore[attr-defined]
     nlp.vocab.lex_attr_getters[NORM] = folded_norm
     for lexeme in nlp.vocab:
         norm = lexeme.norm_
@@ -482,6 +486,7 @@ class PatternMatcher:
         self._norm_cache: dict[int, _Lookup] = {}
         self._names: dict[int, tuple[int, int]] = {}
         self._common = frozenset(fold(w) for w in nlp.Defaults.stop_words)
+        self._prefilters: dict[tuple[str, ...], TextPrefilter] = {}
 
     def add_patterns(self, patterns: Iterable[dict[str, Any]]) -> None:
         """Add pattern objects (``label``, ``pattern``, ``id``), as `load_patterns` returns them.
@@ -541,6 +546,7 @@ class PatternMatcher:
                 for (key, _), doc in zip(phrases, self.nlp.pipe(text for _, text in phrases)):
                     self._phrases.add(key, [doc])
         self._norm_cache.clear()
+        self._prefilters.clear()
 
     def __call__(self, doc: Doc) -> Doc:
         from spacy.attrs import NORM
@@ -616,6 +622,19 @@ class PatternMatcher:
                 if all(not words.isdisjoint(norms) for words in rule.words) and all(regex in regexes for regex in rule.regexes):
                     return True
         return any(self._names[key][0] in wanted for key, _, _ in self._phrases(doc))
+
+    def prefilter(self, labels: tuple[str, ...]) -> TextPrefilter:
+        """The test of a raw text before `may_match` for *labels*: see `ghostscan.classify.language.prefilter`.
+
+        Built on the first call per labels; valid for a blank pipeline only (a trained
+        one may set NORMs the prefilter cannot know).
+        """
+        found = self._prefilters.get(labels)
+        if found is None:
+            from ghostscan.classify.language.prefilter import build_prefilter
+
+            found = self._prefilters[labels] = build_prefilter(self.nlp, self, labels)
+        return found
 
     def _regex_id(self, regex: str) -> int:
         known = self._regex_ids.get(regex)
