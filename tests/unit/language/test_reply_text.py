@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ghostscan.parse.body import body_text, parse_message
@@ -235,3 +237,64 @@ def test_every_corpus_thread_keeps_only_lines_it_had(corpus):
         original = {line.strip() for line in body.splitlines()}
         for line in reply_text(body).splitlines():
             assert line.strip() in original, f"{path}: {line!r} is not a line of the body"
+
+
+# ------------------------------------------------------------------ shortcuts change nothing
+
+
+def _without_shortcuts(monkeypatch) -> None:
+    """Undo the speed-ups of reply_text: each line searched for an attribution hint on its
+    own, and every line tried as a sign-off."""
+    import re
+
+    from ghostscan.parse import reply_text as module
+
+    monkeypatch.setattr(
+        module, "_hinted_lines", lambda lines: {i for i, line in enumerate(lines) if module._ATTRIBUTION_HINT.search(line)}
+    )
+    monkeypatch.setattr(module, "_SIGN_OFF_START", re.compile(""))
+
+
+def _assert_same_without_shortcuts(monkeypatch, texts) -> None:
+    """Both the new text and the signature (`_split` gives the two) come out the same."""
+    from ghostscan.parse.reply_text import _split
+
+    texts = list(texts)
+    fast = [_split(text) for text in texts]
+    with monkeypatch.context() as m:
+        _without_shortcuts(m)
+        for text, found in zip(texts, fast):
+            assert _split(text) == found, text[:400]
+
+
+def test_shortcuts_change_no_text(monkeypatch):
+    odd = [
+        "Danke.\n\nAm 12.10.2026 SCHRİEB Max:\n> Angebot",  # "İ" lower-cases to two characters
+        "Danke.\n\nOn Monday John wrote:\n> quote",
+        "Danke.\n\nAm Montag hat Max folgendes:\n> Angebot",  # an attribution without a hint word
+        "Passt.\n\nViele Grüße, Anna\nTel. 030 123456",
+        "Passt.\n\nBest Practice\nfür alle",
+        "Passt so.\nLG Anna",
+        "Thanks, John",
+    ]
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "language"))
+    from mail_texts import labelled_texts, mail_texts
+
+    samples = [text for text, _ in mail_texts(Path(__file__).resolve().parents[3] / "samples" / "mailbox")]
+    _assert_same_without_shortcuts(monkeypatch, odd + labelled_texts() + samples)
+
+
+@pytest.mark.corpus
+def test_shortcuts_change_no_corpus_text(monkeypatch, corpus):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "language"))
+    from mail_texts import mail_texts
+
+    _assert_same_without_shortcuts(monkeypatch, (text for text, _ in mail_texts(corpus.root)))
+
+
+def test_shortcuts_change_no_benchmark_text(monkeypatch, benchmark_texts):
+    _assert_same_without_shortcuts(monkeypatch, (text for text, _ in benchmark_texts))
