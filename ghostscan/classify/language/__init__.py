@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from ghostscan.classify.language.intents import DIRECTIONS, INBOUND, OUTBOUND, WEAK, Intent, IntentHit, find_intents, settle
-from ghostscan.classify.language.pipeline import LANGUAGES, SPANS_KEY, LanguagePipeline, fold, get_pipeline
+from ghostscan.classify.language.pipeline import LANGUAGES, SPANS_KEY, LanguagePipeline, built_pipeline, fold, get_pipeline
 from ghostscan.classify.language.prefilter import FoldedText
 from ghostscan.classify.language.return_dates import absence_start, parse_return_date
 from ghostscan.errors import ConfigError
@@ -198,21 +198,20 @@ def _may_hold_words(text: str, labels: tuple[str, ...], extra_patterns: Sequence
     False only where the blank pipelines' `PatternMatcher.may_match` finds no such
     pattern in the new text (see `ghostscan.classify.language.prefilter`): set lookups of
     the text's words instead of cutting the quote, detecting the language and tokenizing.
-    Both languages are asked, since the language is chosen from the new text.
+    Both languages are asked, since the language is chosen from the new text; until both
+    pipelines were built for texts in their language, the answer is True (building one
+    costs more than it saves in a small mailbox in one language).
     """
     if len(text) > MAX_ANALYZED_CHARS:
         return True  # the text read may end inside a word, which is then no word of the raw text
+    try:
+        pipelines = [built_pipeline(lang, extra_patterns) for lang in LANGUAGES]
+    except ConfigError:
+        return True  # the full reading reports it
+    if any(pipeline is None for pipeline in pipelines):
+        return True
     folded = FoldedText(text)
-    for lang in LANGUAGES:
-        try:
-            pipeline = get_pipeline(lang, extra_patterns)
-        except ConfigError:
-            # A user pattern for this language alone is invalid: the full reading reports
-            # it when the text is in that language, as it did before this test.
-            return True
-        if pipeline.nlp.get_pipe("ghostscan_matcher").prefilter(labels).may_match(folded):
-            return True
-    return False
+    return any(p.nlp.get_pipe("ghostscan_matcher").prefilter(labels).may_match(folded) for p in pipelines if p)
 
 
 @dataclass

@@ -157,6 +157,17 @@ def get_pipeline(lang: str, extra_patterns: Sequence[Path] = (), model: str | No
     return pipeline
 
 
+def built_pipeline(lang: str, extra_patterns: Sequence[Path] = (), model: str | None = None) -> LanguagePipeline | None:
+    """The pipeline `get_pipeline` returns, if it was built already; else None (nothing is built).
+
+    Raises:
+        ConfigError: an extra pattern file is missing.
+    """
+    key = (lang, tuple(_file_key(Path(p)) for p in extra_patterns), model)
+    with _lock:
+        return _cache.get(key)
+
+
 def load_patterns(path: Path, lang: str | None = None) -> list[dict[str, Any]]:
     """Read a pattern file and check every line's shape and label.
 

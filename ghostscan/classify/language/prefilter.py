@@ -18,8 +18,11 @@ in ``fold(text)``. It answers False only when no pattern finds its words there, 
   quotes, symbols, "-", "/"), between a number and its unit ("10kg") or inside a special
   case ("cannot", "don't"). So a token's folded text is in the folded raw text as a
   *word*: not glued to a letter on a side where it ends in a letter, nor to a digit where
-  it ends in a digit. (A text longer than `MAX_ANALYZED_CHARS` may be cut inside a word;
-  it is not judged.)
+  it ends in a digit (ASCII letters and digits of the folded text; any other character
+  counts as a boundary, which only lets more texts through). That is how spaCy's German
+  and English prefix, suffix and infix rules cut; the tests check it on every token of
+  the corpus. (A text longer than `MAX_ANALYZED_CHARS` may be cut inside a word; it is
+  not judged.)
 * A token's NORM is its folded text, except where spaCy sets another: the tokenizer's
   special cases (``"n't"`` → ``not``, ``"ggf."`` → ``gegebenenfalls``), the lexical
   NORM exceptions (``"’s"`` → ``'s``, ``"€"`` → ``$``) and lexemes of the vocabulary.

@@ -87,6 +87,7 @@ def _full_may_say(monkeypatch, text: str, intent: Intent, **kwargs) -> bool:
 def test_may_say_answers_as_without_the_prefilter(monkeypatch):
     """The whole `may_say`, both ways, over the samples and the hand-labelled intents."""
     texts = [(text, ()) for text in labelled_texts()] + list(mail_texts(REPO / "samples" / "mailbox"))
+    _build_both()
     decided = 0
     for text, attachments in texts:
         for intent in Intent:
@@ -127,7 +128,14 @@ def _patterns(tmp_path: Path, *entries: dict) -> Path:
 
 def _holds(text: str, label: str, extra: Path) -> bool:
     """Whether the prefilter lets *text* through for *label* in either language."""
+    _build_both((extra,))
     return language._may_hold_words(text, (label,), (extra,))
+
+
+def _build_both(extra_patterns: tuple[Path, ...] = ()) -> None:
+    """Build both pipelines: the prefilter is only asked once both exist."""
+    for lang in LANGUAGES:
+        get_pipeline(lang, extra_patterns)
 
 
 def test_an_abbreviation_makes_its_written_out_word(tmp_path):
@@ -177,6 +185,7 @@ def test_a_user_phrase_is_looked_for_word_by_word(tmp_path):
 
 
 def test_a_text_without_any_pattern_word_is_ruled_out_before_spacy(monkeypatch):
+    _build_both()
     calls = []
     monkeypatch.setattr(language, "_reading", lambda *args: calls.append(args))
     assert not may_say("Anbei die Unterlagen, schönes Wochenende!", Intent.ORDER_CONFIRMED, direction="inbound")
@@ -267,9 +276,10 @@ def test_every_corpus_token_norm_is_a_word_of_the_raw_text(corpus):
     _assert_norms_are_words(text for text, _ in mail_texts(corpus.root))
 
 
-def test_an_invalid_pattern_for_the_other_language_stays_unread(tmp_path, monkeypatch):
+def test_an_invalid_pattern_for_the_other_language_stays_unread(tmp_path):
     # An English-only pattern spaCy refuses: German texts never build the English
-    # pipeline, so they are answered as before; English ones still report it.
+    # pipeline, so they are answered as before (without the raw test, which needs both
+    # pipelines); English ones still report it.
     extra = tmp_path / "mine.jsonl"
     extra.write_text(json.dumps({"label": "decline", "lang": "en", "pattern": [{"NORMAL": "nope"}]}) + "\n", encoding="utf-8")
     german = "Wir haben uns für einen anderen Anbieter entschieden."
@@ -285,3 +295,14 @@ def test_fold_is_the_character_mapping():
     table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "’": "'", "‘": "'"})
     for text in PROBES + labelled_texts() + ["ÄÖÜẞ straße Jürgen’s ‘x’", "plain ascii"]:
         assert fold(text) == text.lower().translate(table)
+
+
+def test_the_raw_test_waits_for_both_pipelines(tmp_path, monkeypatch):
+    """A mailbox in one language never builds the other language's pipeline for it."""
+    extra = _patterns(tmp_path, {"label": "accept", "id": "scho", "pattern": "Passt scho"})
+    assert language._may_hold_words("Servus!", ("accept",), (extra,))  # nothing built yet: no answer
+    built = []
+    real = get_pipeline
+    monkeypatch.setattr(language, "get_pipeline", lambda lang, *a, **k: built.append(lang) or real(lang, *a, **k))
+    assert not may_say("Servus, bis morgen!", Intent.ACCEPT, direction="inbound", extra_patterns=[extra])
+    assert built == ["de"]
