@@ -253,7 +253,7 @@ def _assert_norms_are_words(texts: Iterable[str]) -> None:
                 if token.is_space or requirement is None:
                     continue
                 words = requirement.words
-                assert any(w in raw.runs if language_run(w) else _has_word(raw.folded, w) for w in words), (
+                assert any(w in raw.runs if _is_run(w) else _has_word(raw.folded, w) for w in words), (
                     lang,
                     token.text,
                     token.norm_,
@@ -261,7 +261,7 @@ def _assert_norms_are_words(texts: Iterable[str]) -> None:
                 )
 
 
-def language_run(word: str) -> bool:
+def _is_run(word: str) -> bool:
     from ghostscan.classify.language.prefilter import _RUN
 
     return bool(_RUN.fullmatch(word))
