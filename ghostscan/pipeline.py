@@ -323,7 +323,7 @@ class Snapshots(Protocol):
 
     def load(self, key: str) -> bytes | None: ...
 
-    def save(self, key: str, data: bytes) -> None: ...
+    def save(self, key: str, data: Sequence[bytes]) -> None: ...
 
     def reports(self, key: str, day: date) -> "KeptReports": ...
 
@@ -359,63 +359,88 @@ _SETTLED = frozenset({Verdict.ANSWERED, Verdict.DECLINED})
 
 
 def _report_rows(decisions: Sequence[Decision]) -> tuple[Any, ...]:
-    """The report rows of *decisions*, the same `build_report` makes (`ReportRow`)."""
-    from ghostscan.reports.model import row_from_decision
+    """The report rows of *decisions*, the same `build_report` makes (`ReportRow`).
 
-    return tuple(map(row_from_decision, decisions))
+    A row's messages (``--explain`` only) are made when first asked for: made for
+    every row, they were two thirds of the rows' cost and some 30 MB at 100,000 messages.
+    """
+    from ghostscan.reports.model import message_rows, row_from_decision
+    from ghostscan.store.snapshots import LazyTuple
+
+    return tuple(row_from_decision(d, LazyTuple(functools.partial(message_rows, d))) for d in decisions)
 
 
-def _dump(snapshot: _Snapshot, rows: Sequence[Any]) -> bytes:
+_SECTIONS = 3
+"""Sections after the head in what `_dump` writes; a snapshot with another count is not read."""
+
+
+def _dump(snapshot: _Snapshot, rows: Sequence[Any]) -> list[bytes]:
     """*snapshot* and its report *rows* in sections a re-run can read one by one.
 
     The sections: the rows without their messages (what a report of the same day
-    shows), the rows' messages (``--explain`` only), the decisions and the contact
-    messages (a later day's re-run decides again from them).
+    shows), the decisions (a row's messages for ``--explain`` are made from its
+    decision again, and a later day's re-run decides again from them) and the contact
+    messages. Returned as the parts `ghostscan.store.snapshots.pack_sections` makes.
     """
     from ghostscan.store.snapshots import pack_sections
 
-    bare = []
-    for row in rows:
+    def bare(row: Any) -> Any:
         row = copy.copy(row)
         object.__setattr__(row, "messages", ())
-        bare.append(row)
+        return row
+
     # Not `redone`: read back, the head would say so again, and a same-day re-run would
     # keep it once more, without the contact messages the head leaves out.
     head = dataclasses.replace(snapshot, decisions=(), contact_messages=(), redone=False, conversations=len(snapshot.decisions))
-    return pack_sections(head, [bare, [row.messages for row in rows], snapshot.decisions, snapshot.contact_messages])
+    # The bare rows are made as they are packed, a chunk at a time, not all first.
+    sections = [map(bare, rows), snapshot.decisions, snapshot.contact_messages]
+    assert len(sections) == _SECTIONS
+    return pack_sections(head, sections)
 
 
 class _Kept:
     """A snapshot `_dump` wrote, read back: the head at once, the rest on demand.
 
     Raises:
-        Exception: the data is not such a snapshot (another ghostscan wrote it).
+        Exception: the data is not such a snapshot (another ghostscan wrote it, or
+            one that kept its sections otherwise).
     """
 
     def __init__(self, data: bytes):
         from ghostscan.store.snapshots import PackedSections
 
         self._packed = PackedSections(data)
+        if self._packed.sections != _SECTIONS:
+            raise ValueError(f"a snapshot of {self._packed.sections} sections, not {_SECTIONS}")
         self.head = self._packed.head()
         if not isinstance(self.head, _Snapshot):
             raise TypeError("not a snapshot")
 
     def rows(self) -> tuple[Any, ...]:
-        """The report rows; each row's messages are read when first asked for."""
+        """The report rows; each row's messages are made from its decision when first asked for."""
         from ghostscan.store.snapshots import LazyTuple
 
         rows = self._packed.section(0)
-        messages: LazyTuple[tuple[Any, ...]] = LazyTuple(lambda: self._packed.section(1))
         for index, row in enumerate(rows):
-            object.__setattr__(row, "messages", LazyTuple(functools.partial(messages.__getitem__, index)))
+            object.__setattr__(row, "messages", LazyTuple(functools.partial(self._message_rows, index)))
         return rows
 
+    def _message_rows(self, index: int) -> tuple[Any, ...]:
+        from ghostscan.reports.model import message_rows
+
+        return message_rows(self.decisions()[index])
+
+    @functools.cached_property
+    def _decisions(self) -> tuple[Decision, ...]:
+        return self._packed.section(1)
+
     def decisions(self) -> tuple[Decision, ...]:
-        return self._packed.section(2)
+        """The decisions, read once (the rows' messages are made from them)."""
+        return self._decisions
 
     def snapshot(self) -> _Snapshot:
         """The whole snapshot, decisions and contact messages included."""
-        return dataclasses.replace(self.head, decisions=self.decisions(), contact_messages=self._packed.section(3))
+        return dataclasses.replace(self.head, decisions=self.decisions(), contact_messages=self._packed.section(2))
 
 
 def _load(data: bytes) -> _Snapshot:
@@ -602,6 +627,17 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
     if cache:
         cache.flush()
+    junk_folders = {f.name for f in folders if f.role is FolderRole.JUNK}
+    # Kept apart rather than every message: Junk is small, and whom we wrote to is a set of
+    # addresses, so a scan of 100,000 messages holds no more than it did for the audit.
+    junk = tuple(m for m in threaded if m.meta.ref.folder in junk_folders)
+    recipients = frozenset(
+        r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
+    )
+    # What no decision holds (newsletters, notifications, spam: a quarter of the
+    # messages, some 25 MB at 100,000) goes before the report rows and the snapshot
+    # are made, the run's peak. (`conversations` is also the prefetch's: called by now.)
+    del threaded, conversations
     rows = reports = None
     if snapshots is not None and snapshot_key is not None and not text_problems:
         # A text that could not be read (a dropped connection) is not kept as an answer.
@@ -615,13 +651,6 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
         bodies_read=bodies + texts.bodies_read,
         conversations=len(decisions),
         seconds=time.perf_counter() - started,
-    )
-    junk_folders = {f.name for f in folders if f.role is FolderRole.JUNK}
-    # Kept apart rather than every message: Junk is small, and whom we wrote to is a set of
-    # addresses, so a scan of 100,000 messages holds no more than it did for the audit.
-    junk = tuple(m for m in threaded if m.meta.ref.folder in junk_folders)
-    recipients = frozenset(
-        r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
     )
     return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, junk=junk, recipients=recipients, report_rows=rows, reports=reports)
 

@@ -578,6 +578,44 @@ def test_unchanged_rerun_writes_exactly_the_report_of_the_first_run(run, config_
     assert audit_anna() == first
 
 
+def test_a_snapshot_kept_in_another_layout_is_redone_with_the_same_report(run, config_file, tmp_path):
+    # A snapshot as ghostscan kept it before the rows' messages were made from the
+    # decisions: the rows, their messages, the decisions and the contact messages.
+    from ghostscan.store.snapshots import PackedSections, pack_sections
+
+    def audit_anna(*args: str) -> str:
+        result = run("--config", str(config_file), "audit", "--account", "anna", "--as-of", "2026-11-20", "--format", "json", *args, environ=ENVIRON)
+        assert result.code == ExitStatus.OK, result.stderr
+        return result.stdout
+
+    first = audit_anna("--explain")
+
+    def kept() -> PackedSections:
+        with open_store(tmp_path / "store.sqlite") as store, store.reading() as conn:
+            (data,) = conn.execute("SELECT data FROM snapshots WHERE account = 'anna'").fetchone()
+        return PackedSections(bytes(data))
+
+    now = kept()
+    rows, decisions, contacts = now.section(0), now.section(1), now.section(2)
+    messages = [tuple(row.messages) for row in pipeline_rows(decisions)]
+    older = b"".join(pack_sections(now.head(), [rows, messages, decisions, contacts]))
+    with open_store(tmp_path / "store.sqlite") as store, store.transaction() as conn:
+        conn.execute("UPDATE snapshots SET data = ? WHERE account = 'anna'", (older,))
+        conn.execute("DELETE FROM reports")
+    assert kept().sections == 4
+    # Not read as it is (its sections mean something else now): scanned afresh, the
+    # same report, and kept again in today's layout.
+    assert audit_anna("--explain") == first
+    assert kept().sections == 3
+    assert audit_anna() == audit_anna()
+
+
+def pipeline_rows(decisions):
+    from ghostscan.reports.model import row_from_decision
+
+    return [row_from_decision(d) for d in decisions]
+
+
 def test_a_kept_report_is_written_again_only_for_the_same_options_and_day(run, config_file, tmp_path):
     config = yaml.safe_load(config_file.read_text())
     fresh_stores = iter(range(100))
