@@ -273,6 +273,7 @@ def _prefetch_reads(
     texts: MailTexts,
     options: DecideOptions,
     prefetch: Callable[[list[MessageRef]], object],
+    settled: dict[int, Decision | None] | None = None,
 ) -> None:
     """Fetch, in batches, the bodies the verdicts will read whose readings are not kept.
 
@@ -282,6 +283,11 @@ def _prefetch_reads(
     automatic reply's return date is unknown, the conversation may turn out silent,
     which reads every human message (a firm order?) and the customer's contact details.
     A body the dry run could not foresee is fetched alone when it is read.
+
+    A conversation the dry run decided from what is known alone (nothing guessed, see
+    `ReadPlanner.guessed`) got the verdict the real run would give it: it goes into
+    *settled*, by ``id()`` of the conversation, and is not decided again (`_decide`).
+    In a re-run after new mail that is nearly every conversation.
     """
     from ghostscan.classify.text_reader import ReadPlanner
     from ghostscan.verdicts import decide
@@ -304,8 +310,10 @@ def _prefetch_reads(
     planner = ReadPlanner(texts, read=lambda m: m.meta.ref in fetched)
     dry = dataclasses.replace(options, texts=planner)
     for conv in conversations:
-        planner.unknown_auto_reply = False
+        planner.unknown_auto_reply = planner.guessed = False
         decision = decide.decide_verdict(conv, dry)
+        if settled is not None and not planner.guessed:
+            settled[id(conv)] = decision
         if decision is not None and planner.unknown_auto_reply:
             for m in conv.messages:
                 if m.kind is MessageKind.HUMAN:
@@ -314,6 +322,15 @@ def _prefetch_reads(
                 planner.plan_contact(decision.customer)
     if planner.refs:
         prefetch(planner.refs)  # type: ignore[arg-type]
+
+
+_UNDECIDED = object()
+
+
+def _decide(conversation: Conversation, options: DecideOptions, settled: dict[int, Decision | None]) -> Decision | None:
+    """`decide_verdict`, unless the dry run of `_prefetch_reads` settled *conversation* already."""
+    done = settled.pop(id(conversation), _UNDECIDED)
+    return decide_verdict(conversation, options) if done is _UNDECIDED else done  # type: ignore[return-value]
 
 
 class Snapshots(Protocol):
@@ -510,6 +527,7 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
     # 100,000 messages two weeks on.
     prefetch = getattr(source, "prefetch_bodies", None)
     pending = [d.conversation for d in snapshot.decisions if d.verdict not in _SETTLED]
+    settled: dict[int, Decision | None] = {}
     texts = MailTexts(
         snapshot.contact_messages,
         _SourceLoaders(source),  # type: ignore[arg-type]
@@ -517,11 +535,12 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
         region=settings.advice.region,
         on_problem=text_problem,
         cache=cache,
-        prefetch=(lambda: _prefetch_reads(pending, texts, options, prefetch)) if prefetch else None,
+        prefetch=(lambda: _prefetch_reads(pending, texts, options, prefetch, settled)) if prefetch else None,
     )
     options = _decide_options(settings, snapshot.identity, now, texts)
-    redone = (d if d.verdict in _SETTLED else decide_verdict(d.conversation, options) for d in snapshot.decisions)
+    redone = (d if d.verdict in _SETTLED else _decide(d.conversation, options, settled) for d in snapshot.decisions)
     decisions = tuple(d for d in redone if d is not None)
+    settled.clear()  # those decided before the dry run ran
     if cache:
         cache.flush()
     snapshot = _Snapshot(day, decisions, snapshot.problems, snapshot.identity, snapshot.folders, snapshot.messages, snapshot.contact_messages, redone=True)
@@ -621,10 +640,12 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
         cache=cache,
         # Asked for only when a first body is really needed: an unchanged re-run, whose
         # readings are all kept, fetches nothing.
-        prefetch=(lambda: _prefetch_reads(conversations, texts, options, prefetch)) if prefetch else None,
+        prefetch=(lambda: _prefetch_reads(conversations, texts, options, prefetch, settled)) if prefetch else None,
     )
     options = _decide_options(settings, identity, now, texts)
-    decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
+    settled: dict[int, Decision | None] = {}
+    decisions = tuple(d for d in (_decide(c, options, settled) for c in conversations) if d is not None)
+    settled.clear()  # those decided before the dry run ran
     if cache:
         cache.flush()
     junk_folders = {f.name for f in folders if f.role is FolderRole.JUNK}

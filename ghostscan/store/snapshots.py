@@ -242,9 +242,11 @@ class _Recorder:
 
 _MAGIC = b"ghostscan sections 1\n"
 
-CHUNK = 2000
+CHUNK = 1000
 """Items pickled together: pickle remembers every object it wrote until the end of a dump,
-which for a whole mailbox's decisions at once took some 200 MB at 100,000 messages."""
+which for a whole mailbox's decisions at once took some 200 MB at 100,000 messages. A
+chunk of 1,000 decisions pickles as fast as one of 2,000, into 1 % more bytes, and held
+6 MB less at the run's peak."""
 
 
 def pack_sections(head: object, sections: Sequence[Iterable[object]]) -> list[bytes]:
