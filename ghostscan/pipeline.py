@@ -655,21 +655,25 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     recipients = frozenset(
         r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
     )
+    day = options.calendar.local_date(now)
+    contact_messages = texts.contact_sources()
+    bodies += texts.bodies_read
     # What no decision holds (newsletters, notifications, spam: a quarter of the
-    # messages, some 25 MB at 100,000) goes before the report rows and the snapshot
-    # are made, the run's peak. (`conversations` is also the prefetch's: called by now.)
-    del threaded, conversations
+    # messages, some 25 MB at 100,000) and the readings (kept in the store) go before
+    # the report rows and the snapshot are made, the run's peak. (`conversations`,
+    # `texts` and `options` are also the prefetch's, called by now.)
+    del threaded, conversations, texts, options
     rows = reports = None
     if snapshots is not None and snapshot_key is not None and not text_problems:
         # A text that could not be read (a dropped connection) is not kept as an answer.
-        snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), messages_read, texts.contact_sources())
+        snapshot = _Snapshot(day, decisions, tuple(problems), identity, tuple(folders), messages_read, contact_messages)
         rows = _report_rows(decisions)
         snapshots.save(snapshot_key, _dump(snapshot, rows))
         reports = snapshots.reports(snapshot_key, snapshot.day)
     stats = ScanStats(
         folders=len(folders),
         messages=messages_read,
-        bodies_read=bodies + texts.bodies_read,
+        bodies_read=bodies,
         conversations=len(decisions),
         seconds=time.perf_counter() - started,
     )
