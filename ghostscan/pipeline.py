@@ -655,8 +655,10 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     recipients = frozenset(
         r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
     )
+    # A text that could not be read (a dropped connection) is not kept as an answer.
+    keep = snapshots is not None and snapshot_key is not None and not text_problems
     day = options.calendar.local_date(now)
-    contact_messages = texts.contact_sources()
+    contact_messages = texts.contact_sources() if keep else ()
     bodies += texts.bodies_read
     # What no decision holds (newsletters, notifications, spam: a quarter of the
     # messages, some 25 MB at 100,000) and the readings (kept in the store) go before
@@ -664,8 +666,7 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     # `texts` and `options` are also the prefetch's, called by now.)
     del threaded, conversations, texts, options
     rows = reports = None
-    if snapshots is not None and snapshot_key is not None and not text_problems:
-        # A text that could not be read (a dropped connection) is not kept as an answer.
+    if keep and snapshots is not None and snapshot_key is not None:
         snapshot = _Snapshot(day, decisions, tuple(problems), identity, tuple(folders), messages_read, contact_messages)
         rows = _report_rows(decisions)
         snapshots.save(snapshot_key, _dump(snapshot, rows))
