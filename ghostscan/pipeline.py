@@ -661,8 +661,8 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     contact_messages = texts.contact_sources() if keep else ()
     bodies += texts.bodies_read
     # What no decision holds (newsletters, notifications, spam: a quarter of the
-    # messages, some 25 MB at 100,000) and the readings (kept in the store) go before
-    # the report rows and the snapshot are made, the run's peak. (`conversations`,
+    # messages) and the readings (kept in the store by now) go before the report rows
+    # and the snapshot are made, the run's peak. (`conversations`,
     # `texts` and `options` are also the prefetch's, called by now.)
     del threaded, conversations, texts, options
     rows = reports = None
