@@ -273,6 +273,7 @@ def _prefetch_reads(
     texts: MailTexts,
     options: DecideOptions,
     prefetch: Callable[[list[MessageRef]], object],
+    settled: dict[int, Decision | None] | None = None,
 ) -> None:
     """Fetch, in batches, the bodies the verdicts will read whose readings are not kept.
 
@@ -282,6 +283,11 @@ def _prefetch_reads(
     automatic reply's return date is unknown, the conversation may turn out silent,
     which reads every human message (a firm order?) and the customer's contact details.
     A body the dry run could not foresee is fetched alone when it is read.
+
+    A conversation the dry run decided from what is known alone (nothing guessed, see
+    `ReadPlanner.guessed`) got the verdict the real run would give it: it goes into
+    *settled*, by ``id()`` of the conversation, and is not decided again (`_decide`).
+    In a re-run after new mail that is nearly every conversation.
     """
     from ghostscan.classify.text_reader import ReadPlanner
     from ghostscan.verdicts import decide
@@ -304,8 +310,10 @@ def _prefetch_reads(
     planner = ReadPlanner(texts, read=lambda m: m.meta.ref in fetched)
     dry = dataclasses.replace(options, texts=planner)
     for conv in conversations:
-        planner.unknown_auto_reply = False
+        planner.unknown_auto_reply = planner.guessed = False
         decision = decide.decide_verdict(conv, dry)
+        if settled is not None and not planner.guessed:
+            settled[id(conv)] = decision
         if decision is not None and planner.unknown_auto_reply:
             for m in conv.messages:
                 if m.kind is MessageKind.HUMAN:
@@ -316,6 +324,15 @@ def _prefetch_reads(
         prefetch(planner.refs)  # type: ignore[arg-type]
 
 
+_UNDECIDED = object()
+
+
+def _decide(conversation: Conversation, options: DecideOptions, settled: dict[int, Decision | None]) -> Decision | None:
+    """`decide_verdict`, unless the dry run of `_prefetch_reads` settled *conversation* already."""
+    done = settled.pop(id(conversation), _UNDECIDED)
+    return decide_verdict(conversation, options) if done is _UNDECIDED else done  # type: ignore[return-value]
+
+
 class Snapshots(Protocol):
     """Keeps the last scan result of a mailbox (the IMAP store, see `StoredSnapshots`)."""
 
@@ -323,7 +340,7 @@ class Snapshots(Protocol):
 
     def load(self, key: str) -> bytes | None: ...
 
-    def save(self, key: str, data: bytes) -> None: ...
+    def save(self, key: str, data: Sequence[bytes]) -> None: ...
 
     def reports(self, key: str, day: date) -> "KeptReports": ...
 
@@ -359,63 +376,88 @@ _SETTLED = frozenset({Verdict.ANSWERED, Verdict.DECLINED})
 
 
 def _report_rows(decisions: Sequence[Decision]) -> tuple[Any, ...]:
-    """The report rows of *decisions*, the same `build_report` makes (`ReportRow`)."""
-    from ghostscan.reports.model import row_from_decision
+    """The report rows of *decisions*, the same `build_report` makes (`ReportRow`).
 
-    return tuple(map(row_from_decision, decisions))
+    A row's messages (``--explain`` only) are made when first asked for: made for
+    every row, they were two thirds of the rows' cost and some 30 MB at 100,000 messages.
+    """
+    from ghostscan.reports.model import message_rows, row_from_decision
+    from ghostscan.store.snapshots import LazyTuple
+
+    return tuple(row_from_decision(d, LazyTuple(functools.partial(message_rows, d))) for d in decisions)
 
 
-def _dump(snapshot: _Snapshot, rows: Sequence[Any]) -> bytes:
+_SECTIONS = 3
+"""Sections after the head in what `_dump` writes; a snapshot with another count is not read."""
+
+
+def _dump(snapshot: _Snapshot, rows: Sequence[Any]) -> list[bytes]:
     """*snapshot* and its report *rows* in sections a re-run can read one by one.
 
     The sections: the rows without their messages (what a report of the same day
-    shows), the rows' messages (``--explain`` only), the decisions and the contact
-    messages (a later day's re-run decides again from them).
+    shows), the decisions (a row's messages for ``--explain`` are made from its
+    decision again, and a later day's re-run decides again from them) and the contact
+    messages. Returned as the parts `ghostscan.store.snapshots.pack_sections` makes.
     """
     from ghostscan.store.snapshots import pack_sections
 
-    bare = []
-    for row in rows:
+    def bare(row: Any) -> Any:
         row = copy.copy(row)
         object.__setattr__(row, "messages", ())
-        bare.append(row)
+        return row
+
     # Not `redone`: read back, the head would say so again, and a same-day re-run would
     # keep it once more, without the contact messages the head leaves out.
     head = dataclasses.replace(snapshot, decisions=(), contact_messages=(), redone=False, conversations=len(snapshot.decisions))
-    return pack_sections(head, [bare, [row.messages for row in rows], snapshot.decisions, snapshot.contact_messages])
+    # The bare rows are made as they are packed, a chunk at a time, not all first.
+    sections = [map(bare, rows), snapshot.decisions, snapshot.contact_messages]
+    assert len(sections) == _SECTIONS
+    return pack_sections(head, sections)
 
 
 class _Kept:
     """A snapshot `_dump` wrote, read back: the head at once, the rest on demand.
 
     Raises:
-        Exception: the data is not such a snapshot (another ghostscan wrote it).
+        Exception: the data is not such a snapshot (another ghostscan wrote it, or
+            one that kept its sections otherwise).
     """
 
     def __init__(self, data: bytes):
         from ghostscan.store.snapshots import PackedSections
 
         self._packed = PackedSections(data)
+        if self._packed.sections != _SECTIONS:
+            raise ValueError(f"a snapshot of {self._packed.sections} sections, not {_SECTIONS}")
         self.head = self._packed.head()
         if not isinstance(self.head, _Snapshot):
             raise TypeError("not a snapshot")
 
     def rows(self) -> tuple[Any, ...]:
-        """The report rows; each row's messages are read when first asked for."""
+        """The report rows; each row's messages are made from its decision when first asked for."""
         from ghostscan.store.snapshots import LazyTuple
 
         rows = self._packed.section(0)
-        messages: LazyTuple[tuple[Any, ...]] = LazyTuple(lambda: self._packed.section(1))
         for index, row in enumerate(rows):
-            object.__setattr__(row, "messages", LazyTuple(functools.partial(messages.__getitem__, index)))
+            object.__setattr__(row, "messages", LazyTuple(functools.partial(self._message_rows, index)))
         return rows
 
+    def _message_rows(self, index: int) -> tuple[Any, ...]:
+        from ghostscan.reports.model import message_rows
+
+        return message_rows(self.decisions()[index])
+
+    @functools.cached_property
+    def _decisions(self) -> tuple[Decision, ...]:
+        return self._packed.section(1)
+
     def decisions(self) -> tuple[Decision, ...]:
-        return self._packed.section(2)
+        """The decisions, read once (the rows' messages are made from them)."""
+        return self._decisions
 
     def snapshot(self) -> _Snapshot:
         """The whole snapshot, decisions and contact messages included."""
-        return dataclasses.replace(self.head, decisions=self.decisions(), contact_messages=self._packed.section(3))
+        return dataclasses.replace(self.head, decisions=self.decisions(), contact_messages=self._packed.section(2))
 
 
 def _load(data: bytes) -> _Snapshot:
@@ -485,6 +527,7 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
     # 100,000 messages two weeks on.
     prefetch = getattr(source, "prefetch_bodies", None)
     pending = [d.conversation for d in snapshot.decisions if d.verdict not in _SETTLED]
+    settled: dict[int, Decision | None] = {}
     texts = MailTexts(
         snapshot.contact_messages,
         _SourceLoaders(source),  # type: ignore[arg-type]
@@ -492,11 +535,12 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
         region=settings.advice.region,
         on_problem=text_problem,
         cache=cache,
-        prefetch=(lambda: _prefetch_reads(pending, texts, options, prefetch)) if prefetch else None,
+        prefetch=(lambda: _prefetch_reads(pending, texts, options, prefetch, settled)) if prefetch else None,
     )
     options = _decide_options(settings, snapshot.identity, now, texts)
-    redone = (d if d.verdict in _SETTLED else decide_verdict(d.conversation, options) for d in snapshot.decisions)
+    redone = (d if d.verdict in _SETTLED else _decide(d.conversation, options, settled) for d in snapshot.decisions)
     decisions = tuple(d for d in redone if d is not None)
+    settled.clear()  # those decided before the dry run ran
     if cache:
         cache.flush()
     snapshot = _Snapshot(day, decisions, snapshot.problems, snapshot.identity, snapshot.folders, snapshot.messages, snapshot.contact_messages, redone=True)
@@ -596,32 +640,43 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
         cache=cache,
         # Asked for only when a first body is really needed: an unchanged re-run, whose
         # readings are all kept, fetches nothing.
-        prefetch=(lambda: _prefetch_reads(conversations, texts, options, prefetch)) if prefetch else None,
+        prefetch=(lambda: _prefetch_reads(conversations, texts, options, prefetch, settled)) if prefetch else None,
     )
     options = _decide_options(settings, identity, now, texts)
-    decisions = tuple(d for d in (decide_verdict(c, options) for c in conversations) if d is not None)
+    settled: dict[int, Decision | None] = {}
+    decisions = tuple(d for d in (_decide(c, options, settled) for c in conversations) if d is not None)
+    settled.clear()  # those decided before the dry run ran
     if cache:
         cache.flush()
-    rows = reports = None
-    if snapshots is not None and snapshot_key is not None and not text_problems:
-        # A text that could not be read (a dropped connection) is not kept as an answer.
-        snapshot = _Snapshot(options.calendar.local_date(now), decisions, tuple(problems), identity, tuple(folders), messages_read, texts.contact_sources())
-        rows = _report_rows(decisions)
-        snapshots.save(snapshot_key, _dump(snapshot, rows))
-        reports = snapshots.reports(snapshot_key, snapshot.day)
-    stats = ScanStats(
-        folders=len(folders),
-        messages=messages_read,
-        bodies_read=bodies + texts.bodies_read,
-        conversations=len(decisions),
-        seconds=time.perf_counter() - started,
-    )
     junk_folders = {f.name for f in folders if f.role is FolderRole.JUNK}
     # Kept apart rather than every message: Junk is small, and whom we wrote to is a set of
     # addresses, so a scan of 100,000 messages holds no more than it did for the audit.
     junk = tuple(m for m in threaded if m.meta.ref.folder in junk_folders)
     recipients = frozenset(
         r for m in threaded if m.direction is not Direction.INBOUND and m.meta.ref.folder not in junk_folders for r in m.meta.recipients
+    )
+    # A text that could not be read (a dropped connection) is not kept as an answer.
+    keep = snapshots is not None and snapshot_key is not None and not text_problems
+    day = options.calendar.local_date(now)
+    contact_messages = texts.contact_sources() if keep else ()
+    bodies += texts.bodies_read
+    # What no decision holds (newsletters, notifications, spam: a quarter of the
+    # messages) and the readings (kept in the store by now) go before the report rows
+    # and the snapshot are made, the run's peak. (`conversations`,
+    # `texts` and `options` are also the prefetch's, called by now.)
+    del threaded, conversations, texts, options
+    rows = reports = None
+    if keep and snapshots is not None and snapshot_key is not None:
+        snapshot = _Snapshot(day, decisions, tuple(problems), identity, tuple(folders), messages_read, contact_messages)
+        rows = _report_rows(decisions)
+        snapshots.save(snapshot_key, _dump(snapshot, rows))
+        reports = snapshots.reports(snapshot_key, snapshot.day)
+    stats = ScanStats(
+        folders=len(folders),
+        messages=messages_read,
+        bodies_read=bodies,
+        conversations=len(decisions),
+        seconds=time.perf_counter() - started,
     )
     return ScanResult(decisions, tuple(problems), identity, tuple(folders), now, source.location, stats, junk=junk, recipients=recipients, report_rows=rows, reports=reports)
 

@@ -122,6 +122,10 @@ class ReadPlanner:
         self.refs: list[object] = []
         self.unknown_auto_reply = False
         """An automatic reply's text was unknown: its return date may lead anywhere."""
+        self.guessed = False
+        """An answer was not the real reader's (a text or contact details not read yet):
+        a verdict decided with this reader may differ from the real one. Until it is
+        set, every answer was the real reader's, and so is the verdict."""
 
     def text(self, message: ThreadedMessage) -> MessageText | None:
         """See `TextReader.text`."""
@@ -129,6 +133,7 @@ class ReadPlanner:
             return self._texts.text(message)
         if self._read is not None and self._read(message):
             return self._texts.text(message)
+        self.guessed = True
         self.refs.append(message.meta.ref)
         if message.kind is MessageKind.AUTO_REPLY:
             self.unknown_auto_reply = True
@@ -144,13 +149,17 @@ class ReadPlanner:
             return self._texts.said(message, intent)
         if self._read is not None and self._read(message):
             return self._texts.said(message, intent)
+        self.guessed = True
         self.refs.append(message.meta.ref)
         if message.kind is MessageKind.AUTO_REPLY:
             self.unknown_auto_reply = True
         return Said(readable=False)
 
     def contact(self, customer: Address) -> CustomerContact:
-        """See `TextReader.contact`."""
+        """See `TextReader.contact`: the real details when they are known, else none."""
+        if self._texts.contact_known(customer):
+            return self._texts.contact(customer)
+        self.guessed = True
         self.plan_contact(customer)
         return CustomerContact()
 

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from ghostscan.verdicts.model import Decision, Verdict
 
@@ -114,10 +114,9 @@ def _day(moment: datetime | None) -> date | None:
     return moment.date() if moment else None
 
 
-def row_from_decision(decision: Decision) -> ReportRow:
-    """Flatten a `Decision` into a `ReportRow`."""
-    customer = decision.customer
-    messages = tuple(
+def message_rows(decision: Decision) -> tuple[MessageRow, ...]:
+    """The `MessageRow` of each message of a decision's conversation (what ``--explain`` shows)."""
+    return tuple(
         MessageRow(
             date=m.date.isoformat(timespec="minutes") if m.date else "",
             direction=m.direction.value,
@@ -131,6 +130,20 @@ def row_from_decision(decision: Decision) -> ReportRow:
         )
         for m in decision.conversation.messages
     )
+
+
+def row_from_decision(decision: Decision, messages: Sequence[MessageRow] | None = None) -> ReportRow:
+    """Flatten a `Decision` into a `ReportRow`.
+
+    Args:
+        decision: the decision.
+        messages: its `message_rows`, or something that makes them when asked (a scan
+            passes a `ghostscan.store.snapshots.LazyTuple`: only ``--explain`` shows
+            them, and they were most of the rows' cost); None makes them now.
+    """
+    customer = decision.customer
+    if messages is None:
+        messages = message_rows(decision)
     return ReportRow(
         conversation=decision.conversation.id,
         verdict=decision.verdict,
@@ -144,7 +157,7 @@ def row_from_decision(decision: Decision) -> ReportRow:
         follow_ups=decision.follow_ups,
         evidence=tuple(EvidenceRow(e.rule, e.detail) for e in decision.evidence),
         suggestions=decision.suggestions,
-        messages=messages,
+        messages=messages,  # type: ignore[arg-type]
         phones=decision.phones,
         linkedin_url=decision.linkedin_url,
         return_date=decision.return_date,

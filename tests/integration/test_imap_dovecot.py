@@ -578,6 +578,76 @@ def test_unchanged_rerun_writes_exactly_the_report_of_the_first_run(run, config_
     assert audit_anna() == first
 
 
+def test_a_rerun_after_new_mail_writes_the_report_of_a_fresh_scan(server, run, config_file, tmp_path):
+    # The kept snapshot no longer counts; the re-run reads the rest from the store, keeps
+    # what it read before, decides what the dry run settled only once, and makes the
+    # rows' messages only for --explain: none of it may show in the report.
+    config = yaml.safe_load(config_file.read_text())
+
+    def fresh(n: int) -> Path:
+        path = tmp_path / f"fresh-{n}.yaml"
+        path.write_text(yaml.safe_dump({**config, "store": {"path": str(path.with_suffix(".sqlite"))}}), encoding="utf-8")
+        return path
+
+    def audit_carla(path, *args: str) -> str:
+        result = run("--config", str(path), "audit", "--account", "carla", "--as-of", "2026-11-20", *args, environ=ENVIRON)
+        assert result.code == ExitStatus.OK, result.stderr
+        return result.stdout
+
+    first = audit_carla(config_file, "--format", "json", "--explain")
+    server.append("carla", "INBOX", REPLY.replace(b"{n}", b"3").replace(b"{parent}", LUMEN.encode()))
+    try:
+        for n, args in enumerate([("--format", "json", "--explain"), ("--format", "json"), ("--explain",), ()]):
+            assert audit_carla(config_file, *args) == audit_carla(fresh(n), *args), args
+        got = {c["id"]: c["verdict"] for c in json.loads(audit_carla(config_file, "--format", "json"))["conversations"]}
+        assert got[LUMEN] == "answered"
+        assert json.loads(first)["conversations"] != json.loads(audit_carla(config_file, "--format", "json", "--explain"))["conversations"]
+    finally:
+        with server.session("carla") as client:
+            client.select("INBOX")
+            typ, data = client.uid("SEARCH", None, "HEADER", "Message-ID", "late-reply-3@lumencoffee.nl")
+            client.uid("STORE", data[0].decode(), "+FLAGS", "(\\Deleted)")
+            client.expunge()
+
+
+def test_a_snapshot_kept_in_another_layout_is_redone_with_the_same_report(run, config_file, tmp_path):
+    # A snapshot as ghostscan kept it before the rows' messages were made from the
+    # decisions: the rows, their messages, the decisions and the contact messages.
+    from ghostscan.store.snapshots import PackedSections, pack_sections
+
+    def audit_anna(*args: str) -> str:
+        result = run("--config", str(config_file), "audit", "--account", "anna", "--as-of", "2026-11-20", "--format", "json", *args, environ=ENVIRON)
+        assert result.code == ExitStatus.OK, result.stderr
+        return result.stdout
+
+    first = audit_anna("--explain")
+
+    def kept() -> PackedSections:
+        with open_store(tmp_path / "store.sqlite") as store, store.reading() as conn:
+            (data,) = conn.execute("SELECT data FROM snapshots WHERE account = 'anna'").fetchone()
+        return PackedSections(bytes(data))
+
+    now = kept()
+    rows, decisions, contacts = now.section(0), now.section(1), now.section(2)
+    messages = [tuple(row.messages) for row in pipeline_rows(decisions)]
+    older = b"".join(pack_sections(now.head(), [rows, messages, decisions, contacts]))
+    with open_store(tmp_path / "store.sqlite") as store, store.transaction() as conn:
+        conn.execute("UPDATE snapshots SET data = ? WHERE account = 'anna'", (older,))
+        conn.execute("DELETE FROM reports")
+    assert kept().sections == 4
+    # Not read as it is (its sections mean something else now): scanned afresh, the
+    # same report, and kept again in today's layout.
+    assert audit_anna("--explain") == first
+    assert kept().sections == 3
+    assert audit_anna() == audit_anna()
+
+
+def pipeline_rows(decisions):
+    from ghostscan.reports.model import row_from_decision
+
+    return [row_from_decision(d) for d in decisions]
+
+
 def test_a_kept_report_is_written_again_only_for_the_same_options_and_day(run, config_file, tmp_path):
     config = yaml.safe_load(config_file.read_text())
     fresh_stores = iter(range(100))

@@ -46,12 +46,13 @@ def test_a_kept_scan_result_comes_back_whole_from_its_chunks(monkeypatch):
     monkeypatch.setattr(snapshots, "CHUNK", 3)  # several chunks even for the small sample mailbox
     rows = build_report(result).rows
 
-    data = pipeline._dump(snapshot, rows)
+    data = b"".join(pipeline._dump(snapshot, rows))
     back = pipeline._load(data)
 
     assert len(result.decisions) > 3 and len(contacts) > 3
     assert back == snapshot
-    # The report rows come back the same, their messages (read only when asked for) too.
+    # The report rows come back the same, their messages (made from the kept decisions
+    # only when asked for) too.
     kept = pipeline._Kept(data).rows()
     assert kept == rows
     assert [tuple(row.messages) for row in kept] == [row.messages for row in rows]

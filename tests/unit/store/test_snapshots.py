@@ -134,3 +134,25 @@ def test_a_kept_report_comes_back_into_a_file_as_the_file_writes_it(store_path, 
         assert kept.copy_to("csv|", out)
         out.write("after\n")
     assert (tmp_path / "again.csv").read_bytes() == ("before\n" + text + "after\n").encode(encoding)
+
+
+def test_a_snapshot_saved_in_pieces_comes_back_as_one_blob_and_replaces_the_one_before(store_path):
+    from ghostscan.store.snapshots import PackedSections, pack_sections
+
+    store, kept_snapshots = snapshots(store_path)
+    with store:
+        kept_snapshots.save("key1", b"an older snapshot, longer than the one after it" * 1000)
+        pieces = pack_sections({"day": "2026-11-20"}, [[f"row {n}" for n in range(5000)], [], ("ä", b"\x00")])
+        assert len(pieces) > 3
+        kept_snapshots.save("key2", pieces)
+        assert kept_snapshots.load("key1") is None
+        data = kept_snapshots.load("key2")
+        assert data == b"".join(pieces)
+        packed = PackedSections(data)
+        assert packed.sections == 3
+        assert packed.head() == {"day": "2026-11-20"}
+        assert packed.section(0) == tuple(f"row {n}" for n in range(5000))
+        assert packed.section(1) == () and packed.section(2) == ("ä", b"\x00")
+        # In one piece, as before.
+        kept_snapshots.save("key3", b"snapshot")
+        assert kept_snapshots.load("key3") == b"snapshot"

@@ -425,3 +425,21 @@ def test_results_are_written_in_batches_and_bodies_kept_until_the_flush(store, m
     kept.flush()
     assert sync_state.get_results(store, ANNA, "INBOX", "v1")[(7, "kind")] == '["human",7]'
     assert sync_state.get_body(store, ANNA, "INBOX", 7) is None
+
+
+def test_results_read_before_a_flush_are_still_found_after_it(store):
+    from ghostscan.sources.base import MessageRef
+    from ghostscan.store import results
+
+    inbox(store, uids=range(1, 4))
+    kept = results.StoredResults(store, ANNA, "v1")
+    kept.put(MessageRef("INBOX", "2"), "kind", '["human",2]')
+    kept.flush()
+    assert kept.get(MessageRef("INBOX", "2"), "kind") == '["human",2]'
+    kept.put(MessageRef("INBOX", "3"), "text", '["de",[],[],null]')
+    kept.flush()
+    # The flush forgets what it read (a scan's peak comes after it); asked again, the
+    # folder is read anew, with what was written since.
+    assert kept.get(MessageRef("INBOX", "2"), "kind") == '["human",2]'
+    assert kept.get(MessageRef("INBOX", "3"), "text") == '["de",[],[],null]'
+    assert kept.get(MessageRef("INBOX", "1"), "kind") is None
