@@ -156,7 +156,7 @@ def read_ahead(raw: bytes, asks: Sequence[str | None], *, direction: str, sent: 
     for intent in asks:
         if intent is not None:
             if intent in may_say:
-                continue  # known not to say it (said True was analysed, and returned)
+                continue  # asked before, and not said (a "may say" is read whole, below)
             try:
                 may_say[intent] = possible = may_say_in_body(body, attachments, intent, direction=direction, nlp=nlp)
             except Exception as exc:  # noqa: BLE001 - as in `MailTexts.said`: the text is then unreadable
