@@ -259,6 +259,9 @@ class TextPool:
         except _WorkerGone as exc:
             log.info("the read-ahead worker stopped (%s); the verdicts read the rest", exc)
             self.close()
+        except Exception as exc:  # noqa: BLE001 - never the scan's end: what failed here, the verdicts meet again
+            log.info("the read-ahead worker was given up (%s: %s); the verdicts read the rest", type(exc).__name__, exc)
+            self.close()
 
     def _payload(self, task: _Task) -> tuple[Any, ...] | None:
         """The message to the worker for *task*, or None to leave it to the verdicts.
@@ -325,7 +328,7 @@ class _Worker:
                 stderr=subprocess.DEVNULL,
                 env=env,
             )
-        except (OSError, subprocess.SubprocessError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever keeps a worker from starting, the verdicts read alone
             log.info("cannot start a read-ahead worker: %s", exc)
             os.close(tasks_write)
             os.close(results_read)
@@ -333,7 +336,15 @@ class _Worker:
         finally:
             os.close(tasks_read)
             os.close(results_write)
-        worker = cls(process, results_read, tasks_write)
+        try:
+            worker = cls(process, results_read, tasks_write)
+        except OSError as exc:  # pipes that cannot be made non-blocking
+            log.info("cannot start a read-ahead worker: %s", exc)
+            process.kill()
+            process.wait()
+            os.close(tasks_write)
+            os.close(results_read)
+            return None
         try:
             worker.send(("init", nlp, region))
         except _WorkerGone:
