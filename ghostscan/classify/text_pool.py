@@ -114,7 +114,9 @@ def _tasks(asks: Sequence[Ask]) -> tuple[list[_Task], dict[tuple[str, object], _
     for ask in asks:
         if ask.message is None:
             assert ask.customer is not None
-            key: tuple[str, object] = ("contact", ask.customer.email)
+            # The whole address: the reading depends on the name too (a LinkedIn search, a
+            # signature to find), and the verdicts may ask with another name than the dry run.
+            key: tuple[str, object] = ("contact", ask.customer)
             if key not in keys:
                 keys[key] = _Task(len(tasks), customer=ask.customer)
                 tasks.append(keys[key])
@@ -213,7 +215,7 @@ class TextPool:
 
     def contact(self, customer: Address) -> CustomerContact | Failed | None:
         """What the worker read of *customer*'s contact details, or None: read them here."""
-        task = self._keys.pop(("contact", customer.email), None)
+        task = self._keys.pop(("contact", customer), None)
         found = self._take(task)
         if task is not None:
             self._done.pop(task.id, None)

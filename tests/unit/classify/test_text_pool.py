@@ -187,6 +187,21 @@ def test_a_text_the_language_layer_fails_on_is_reported_alike_when_read_ahead(po
     assert texts.read_by_worker > 0
 
 
+def test_a_customer_asked_with_another_name_than_foreseen_is_read_here(pool_on):
+    # The dry run may meet a customer under one display name, the verdicts under another
+    # (a conversation that turned out otherwise); the name goes into the contact reading.
+    box = Mailbox(customers=2)
+    texts = MailTexts(box.messages, box.loaders())
+    foreseen = box.customers[0]
+    texts.read_ahead([Ask(None, customer=foreseen)])
+    texts._pool.drain()
+    renamed = Address(foreseen.email, "Dr. Erika Mustermann")
+    got = texts.contact(renamed)
+    texts.close()
+    assert texts.read_by_worker == 0
+    assert got == MailTexts(box.messages, box.loaders()).contact(renamed)
+
+
 def test_a_worker_killed_midway_leaves_the_rest_to_this_process_with_the_same_results(pool_on):
     box = Mailbox()
     alone, _ = read_all(box, ahead=False)
