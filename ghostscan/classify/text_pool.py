@@ -61,7 +61,7 @@ class _WorkerGone(Exception):
     """The worker failed or exited; the verdicts read the rest themselves."""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Task:
     """What the worker reads for one message (its asks in order), or one customer's contact.
 
