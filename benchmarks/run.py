@@ -369,7 +369,14 @@ def worker_audit(spec: dict[str, Any]) -> dict[str, Any]:
         out["profile"] = _top(profile)
     # The audit's own peak: the threading-alone runs below come after it in this
     # process and are no part of an audit (they took the process ~35 MB higher at 100k).
-    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    out["rss_mb"] = own.ru_maxrss / 1024
+    # Its helper processes (header parsing, the text read-ahead worker): the largest one's
+    # peak, and CPU apart from the audit's own, since the two cores are shared.
+    helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu_seconds"] = own.ru_utime + own.ru_stime
+    out["helper_cpu_seconds"] = helpers.ru_utime + helpers.ru_stime
+    out["helper_rss_mb"] = helpers.ru_maxrss / 1024
     if captured:
         del result  # the runs below hold only the messages they thread
         gc.collect()
@@ -846,7 +853,8 @@ def targets(results: list[SizeResult]) -> tuple[int, list[Target]]:
     out.append(Target("no-change re-run <= 0.5 s on top of interpreter start", f"{rerun:.2f} s" if rerun is not None else "not measured", f"{rerun / 0.5:.2f} of target" if rerun is not None else "-", rerun <= 0.5 if rerun is not None else None))
     new = fig("re-run +1%")
     out.append(Target("re-run after 1% new mail <= 1 s (on top of interpreter start)", f"{new:.2f} s" if new is not None else "not measured", f"{new:.2f} of target" if new is not None else "-", new <= 1 if new is not None else None))
-    rss = max((part.rss_mb or 0) for name, part in p.items() if name not in ("baseline", "baseline+parse", "--help"))
+    # A helper process of an audit (the text read-ahead worker) counts as a ghostscan process too.
+    rss = max(max(part.rss_mb or 0, part.extra.get("helper_rss_mb") or 0) for name, part in p.items() if name not in ("baseline", "baseline+parse", "--help"))
     out.append(Target("peak RSS <= 300 MB (largest of ghostscan's runs)", f"{rss:.0f} MB", f"{rss / 300:.2f} of target", rss <= 300))
     store = max([part.extra.get("store_bytes", 0) for part in p.values()] + [0]) / 1e6
     out.append(Target("store on disk <= 100 MB", f"{store:.1f} MB" if store else "not measured", f"{store / 100:.2f} of target" if store else "-", store <= 100 if store else None))
@@ -987,6 +995,11 @@ def write_results(results: list[SizeResult], info: dict[str, str], interpreter: 
                 + ".",
                 "Verdicts: " + ", ".join(f"{k} {v:,}" for k, v in sorted(e["verdicts"].items(), key=lambda kv: -kv[1])) + ".",
             ]
+            if "helper_cpu_seconds" in e:
+                lines.append(
+                    f"CPU of the first audit (last run, whole process): {e['cpu_seconds']:.1f} s; of its helper processes "
+                    f"(header parsing, text read-ahead): {e['helper_cpu_seconds']:.1f} s, the largest at {e['helper_rss_mb']:.0f} MB peak RSS."
+                )
         for note in result.notes:
             lines += ["", f"Note: {note}."]
         for label, profile in result.profiles.items():

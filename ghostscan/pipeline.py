@@ -282,14 +282,15 @@ def _prefetch_reads(
     says "offer", so the dry run knows which conversations are tracked. Where an
     automatic reply's return date is unknown, the conversation may turn out silent,
     which reads every human message (a firm order?) and the customer's contact details.
-    A body the dry run could not foresee is fetched alone when it is read.
+    A body the dry run could not foresee is fetched alone when it is read. What the dry
+    run foresaw is then read ahead on a second core (`MailTexts.read_ahead`).
 
     A conversation the dry run decided from what is known alone (nothing guessed, see
     `ReadPlanner.guessed`) got the verdict the real run would give it: it goes into
     *settled*, by ``id()`` of the conversation, and is not decided again (`_decide`).
     In a re-run after new mail that is nearly every conversation.
     """
-    from ghostscan.classify.text_reader import ReadPlanner
+    from ghostscan.classify.text_reader import Ask, ReadPlanner
     from ghostscan.verdicts import decide
 
     conversations = list(conversations)
@@ -302,10 +303,11 @@ def _prefetch_reads(
             if ours and not any(subject_names_offer(m.meta.subject) for m in ours) and decide.customer_of(conv, options.identity):
                 waiting.append(ours[:3])
         for k in range(3):
-            refs = [ours[k].meta.ref for ours in waiting if len(ours) > k and not texts.known(ours[k])]
-            if refs:
-                prefetch(refs)
+            firsts = [ours[k] for ours in waiting if len(ours) > k and not texts.known(ours[k])]
+            if firsts:
+                refs = [m.meta.ref for m in firsts]
                 fetched.update(refs)
+                texts.read_ahead([Ask(m) for m in firsts], prepare=functools.partial(prefetch, refs))
             waiting = [ours for ours in waiting if len(ours) > k + 1 and not _names_deal(texts.text(ours[k]))]
     planner = ReadPlanner(texts, read=lambda m: m.meta.ref in fetched)
     dry = dataclasses.replace(options, texts=planner)
@@ -320,8 +322,7 @@ def _prefetch_reads(
                     planner.says(m, "order_confirmed")
             if decision.customer is not None:
                 planner.plan_contact(decision.customer)
-    if planner.refs:
-        prefetch(planner.refs)  # type: ignore[arg-type]
+    texts.read_ahead(planner.asks, prepare=functools.partial(prefetch, planner.refs) if planner.refs else None)
 
 
 _UNDECIDED = object()
@@ -539,7 +540,10 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
     )
     options = _decide_options(settings, snapshot.identity, now, texts)
     redone = (d if d.verdict in _SETTLED else _decide(d.conversation, options, settled) for d in snapshot.decisions)
-    decisions = tuple(d for d in redone if d is not None)
+    try:
+        decisions = tuple(d for d in redone if d is not None)
+    finally:
+        texts.close()
     settled.clear()  # those decided before the dry run ran
     if cache:
         cache.flush()
@@ -644,7 +648,10 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     )
     options = _decide_options(settings, identity, now, texts)
     settled: dict[int, Decision | None] = {}
-    decisions = tuple(d for d in (_decide(c, options, settled) for c in conversations) if d is not None)
+    try:
+        decisions = tuple(d for d in (_decide(c, options, settled) for c in conversations) if d is not None)
+    finally:
+        texts.close()
     settled.clear()  # those decided before the dry run ran
     if cache:
         cache.flush()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from ghostscan.classify.base import CustomerContact, Evidence, MessageKind, MessageText
 from ghostscan.classify.results import text_from_json, text_to_json
@@ -20,6 +21,9 @@ from ghostscan.parse.addresses import Address
 from ghostscan.settings import NlpSettings
 from ghostscan.threads.model import Direction, ThreadedMessage
 from ghostscan.verdicts.model import Said
+
+if TYPE_CHECKING:
+    from ghostscan.classify.text_pool import TextPool
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,95 @@ def may_say_in_body(
     )
 
 
+def analysis_problem(exc: Exception) -> str:
+    """The problem reported for a text the language layer (or the body parser) failed on."""
+    return f"cannot analyse the text: {type(exc).__name__}: {exc}"
+
+
+def parse_body(raw: bytes) -> tuple[str, tuple[str, ...]]:
+    """Body text and attachment names of a raw message, parsed once."""
+    from ghostscan.parse.body import body_text, parse_text_parts
+
+    msg = parse_text_parts(raw)
+    return body_text(msg), attachment_names(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A reading that failed, with the problem `MailTexts` reports (or logs) for it."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What `MailTexts` would make of one message's body, read ahead elsewhere.
+
+    `read_ahead` makes it (in `ghostscan.classify.text_pool`'s worker); `MailTexts`
+    takes each step from it instead of doing the step, so reports, kept results and
+    problems stay as if it had read the body itself.
+
+    Attributes:
+        problem: why the body could not be parsed, else None (and nothing more was read).
+        may_say: `may_say_in_body`'s answer per intent asked, or the `Failed` it met.
+        analysis: `analyze_body`'s reading, the `Failed` it met, or None: not analysed.
+    """
+
+    problem: str | None = None
+    may_say: Mapping[str, bool | Failed] = field(default_factory=dict)
+    analysis: MessageText | Failed | None = None
+
+
+def read_ahead(raw: bytes, asks: Sequence[str | None], *, direction: str, sent: datetime | None, nlp: NlpSettings) -> Reading:
+    """Answer *asks* of one message in turn, as `MailTexts` would: an intent for `said`, None for `text`.
+
+    Args:
+        raw: the message's body start, as its loader returns it.
+        asks: what the verdicts are expected to ask, in order.
+        direction: ``"inbound"`` or ``"outbound"``.
+        sent: the message's date.
+        nlp: language-layer settings.
+    """
+    try:
+        body, attachments = parse_body(raw)
+    except Exception as exc:  # noqa: BLE001 - reported by `MailTexts` as it would its own
+        return Reading(problem=analysis_problem(exc))
+    may_say: dict[str, bool | Failed] = {}
+    for intent in asks:
+        if intent is not None:
+            if intent in may_say:
+                continue  # asked before, and not said (a "may say" is read whole, below)
+            try:
+                may_say[intent] = possible = may_say_in_body(body, attachments, intent, direction=direction, nlp=nlp)
+            except Exception as exc:  # noqa: BLE001 - as in `MailTexts.said`: the text is then unreadable
+                may_say[intent] = Failed(analysis_problem(exc))
+                return Reading(may_say=may_say)
+            if not possible:
+                continue
+        try:
+            analysis: MessageText | Failed = analyze_body(body, attachments, direction=direction, sent=sent, nlp=nlp)
+        except Exception as exc:  # noqa: BLE001 - as in `MailTexts._analyse`
+            analysis = Failed(analysis_problem(exc))
+        return Reading(may_say=may_say, analysis=analysis)  # read: later asks need nothing more
+    return Reading(may_say=may_say)
+
+
+def contact_ahead(raws: Sequence[bytes | None], customer: Address, *, region: str) -> CustomerContact | Failed | None:
+    """`MailTexts.contact`'s reading of *customer* from the raw messages it would read.
+
+    Returns None where `MailTexts.contact` would raise (a body it cannot take apart):
+    it is then left to `MailTexts`, to fail the same way.
+    """
+    try:
+        bodies = [b for b in (message_body(raw) if raw is not None else None for raw in raws) if b]
+    except Exception:  # noqa: BLE001 - see above
+        return None
+    try:
+        return read_contact(bodies, customer, region=region)
+    except Exception as exc:  # noqa: BLE001 - as in `MailTexts.contact`: logged, the verdict stands without channels
+        return Failed(str(exc))
+
+
 def read_contact(bodies: Sequence[str], customer: Address, *, region: str) -> CustomerContact:
     """The customer's name, company, phones and LinkedIn search from their own mail texts."""
     from ghostscan.parse.contacts import extract_contact
@@ -103,12 +196,28 @@ def read_contact(bodies: Sequence[str], customer: Address, *, region: str) -> Cu
     return CustomerContact(found.name, found.company, tuple(found.phones), found.linkedin_url)
 
 
+class Ask(NamedTuple):
+    """A reading the dry run of the verdicts foresaw (see `ReadPlanner.asks`).
+
+    Attributes:
+        message: the message to read (`MailTexts.text` when *intent* is None, else
+            `MailTexts.said`), or None for a customer's contact details.
+        intent: the intent asked about.
+        customer: the customer whose contact details are read.
+    """
+
+    message: ThreadedMessage | None
+    intent: str | None = None
+    customer: Address | None = None
+
+
 class ReadPlanner:
     """A `TextReader` for a dry run of the verdicts: it loads nothing, notes what would be.
 
     It answers with the readings `MailTexts` already has (this run's, or kept in the
     store), and with "no text" otherwise, noting the message. A dry run of the verdicts
-    with it lists the bodies the real run will read, to fetch them in a few batches.
+    with it lists the bodies the real run will read, to fetch them in a few batches,
+    and what it will ask of them (`asks`), to read them ahead on another core.
 
     Args:
         texts: the real reader.
@@ -120,6 +229,8 @@ class ReadPlanner:
         self._texts = texts
         self._read = read
         self.refs: list[object] = []
+        self.asks: list[Ask] = []
+        """What the real run is expected to ask of `MailTexts` that it cannot answer yet, in order."""
         self.unknown_auto_reply = False
         """An automatic reply's text was unknown: its return date may lead anywhere."""
         self.guessed = False
@@ -135,6 +246,7 @@ class ReadPlanner:
             return self._texts.text(message)
         self.guessed = True
         self.refs.append(message.meta.ref)
+        self.asks.append(Ask(message))
         if message.kind is MessageKind.AUTO_REPLY:
             self.unknown_auto_reply = True
         return None
@@ -151,6 +263,7 @@ class ReadPlanner:
             return self._texts.said(message, intent)
         self.guessed = True
         self.refs.append(message.meta.ref)
+        self.asks.append(Ask(message, intent))
         if message.kind is MessageKind.AUTO_REPLY:
             self.unknown_auto_reply = True
         return Said(readable=False)
@@ -167,6 +280,7 @@ class ReadPlanner:
         """Note the bodies `MailTexts.contact` would read for *customer*."""
         if not self._texts.contact_known(customer):
             self.refs.extend(m.meta.ref for m in self._texts.contact_reads(customer))
+            self.asks.append(Ask(None, customer=customer))
 
 
 def _newest_first(m: ThreadedMessage) -> float:
@@ -220,6 +334,8 @@ class MailTexts:
             own.sort(key=_newest_first)
             self._contact_sources.update(m.meta.ref for m in own[:CONTACT_MESSAGES])
         self.bodies_read = 0
+        self._pool: TextPool | None = None
+        self._read_by_worker = 0
 
     def contact_sources(self) -> tuple[ThreadedMessage, ...]:
         """The messages `contact` may read: each sender's newest few of their own."""
@@ -270,12 +386,46 @@ class MailTexts:
             return True
         return False
 
+    def read_ahead(self, asks: Sequence[Ask], prepare: Callable[[], object] | None = None) -> None:
+        """Have a worker process read what *asks* foresee while the verdicts go on.
+
+        The verdicts still ask everything here, in their order; a step the worker made
+        is taken from it instead of being done again (see `Reading`), so the results,
+        the kept readings and the problems are those of reading alone. A worker starts
+        with the first plan large enough to share (`start_pool`) and takes the later
+        ones too, until `close`.
+
+        Args:
+            asks: what the verdicts are expected to ask, in their order.
+            prepare: called before the worker gets a task, once it is starting: the
+                fetch of the bodies, while it builds its language pipelines.
+        """
+        from ghostscan.classify.text_pool import start_pool
+
+        if self._pool is None:
+            self._pool = start_pool(asks, self._loaders, self.contact_reads, nlp=self._nlp, region=self._region)
+        if prepare is not None:
+            prepare()
+        if self._pool is not None and self._pool.running:
+            self._pool.plan(asks)
+
+    def close(self) -> None:
+        """Stop the read-ahead worker if one runs; what it read and no verdict asked for is dropped."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.close()
+
+    @property
+    def read_by_worker(self) -> int:
+        """How many readings of messages and customers the read-ahead worker made that were used."""
+        return self._read_by_worker
+
     def text(self, message: ThreadedMessage) -> MessageText | None:
         """See `TextReader.text`."""
         ref = message.meta.ref
         if not self.known(message):
-            read = self._read_body(message)
-            self._texts[ref] = self._analyse(message, *read) if read is not None else None
+            body = self._read_body(message)
+            self._texts[ref] = self._analyse(message, body) if body is not None else None
         return self._texts[ref]
 
     def says(self, message: ThreadedMessage, intent: str) -> str | None:
@@ -295,16 +445,20 @@ class MailTexts:
         if not self.known(message):
             if self.lacks(message, intent):
                 return Said(readable=True)
-            read = self._read_body(message)
-            if read is None:
+            body = self._read_body(message)
+            if body is None:
                 self._texts[ref] = None
                 return Said(readable=False)
-            body, attachments = read
-            direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
-            try:
-                possible = may_say_in_body(body, attachments, intent, direction=direction, nlp=self._nlp)
-            except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
-                self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+            possible = body.ahead.may_say.get(intent) if body.ahead is not None else None
+            if possible is None:
+                direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
+                try:
+                    possible = may_say_in_body(*body.parsed(), intent, direction=direction, nlp=self._nlp)
+                except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
+                    possible = Failed(analysis_problem(exc))
+            if isinstance(possible, Failed):
+                body.forget()
+                self._on_problem(message, possible.reason)
                 self._texts[ref] = None
                 return Said(readable=False)
             if not possible:
@@ -312,30 +466,50 @@ class MailTexts:
                 if self._cache is not None:
                     self._cache.put(ref, f"lacks:{intent}", "true")
                 return Said(readable=True)
-            self._texts[ref] = self._analyse(message, body, attachments)
+            self._texts[ref] = self._analyse(message, body)
         text = self._texts[ref]
         if text is None:
             return Said(readable=False)
         return Said(readable=True, phrase=text.phrase(intent) if text.has(intent) else None)
 
-    def _read_body(self, message: ThreadedMessage) -> tuple[str, tuple[str, ...]] | None:
-        """Body text and attachment names of *message*, or None when it cannot be read."""
+    def _read_body(self, message: ThreadedMessage) -> _Body | None:
+        """Body text and attachment names of *message*, or None when it cannot be read.
+
+        What the read-ahead worker read of it, when it did: counted as a body read, its
+        problem reported here, as if the body had been loaded and parsed now.
+        """
+        ahead = self._pool.reading(message) if self._pool is not None else None
+        if ahead is not None:
+            self._read_by_worker += 1
+            self.bodies_read += 1
+            if ahead.problem is not None:
+                self._pool.forget(message)  # type: ignore[union-attr]
+                self._on_problem(message, ahead.problem)
+                return None
+            if message.meta.ref in self._contact_sources:
+                self._bodies.setdefault(message.meta.ref, _AHEAD)
+            return _Body(self, message, ahead=ahead)
         raw = self._raw(message)
         if raw is None:
             return None
         try:
-            return self._parse(message, raw)
+            return _Body(self, message, self._parse(message, raw))
         except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
-            self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+            self._on_problem(message, analysis_problem(exc))
             return None
 
-    def _analyse(self, message: ThreadedMessage, body: str, attachments: Sequence[str]) -> MessageText | None:
+    def _analyse(self, message: ThreadedMessage, body: _Body) -> MessageText | None:
         """The language layer's reading of *body*, kept in the store; None when it fails."""
-        direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
-        try:
-            result = analyze_body(body, attachments, direction=direction, sent=message.meta.date, nlp=self._nlp)
-        except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
-            self._on_problem(message, f"cannot analyse the text: {type(exc).__name__}: {exc}")
+        result = body.ahead.analysis if body.ahead is not None else None
+        body.forget()
+        if result is None:
+            direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
+            try:
+                result = analyze_body(*body.parsed(), direction=direction, sent=message.meta.date, nlp=self._nlp)
+            except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
+                result = Failed(analysis_problem(exc))
+        if isinstance(result, Failed):
+            self._on_problem(message, result.reason)
             return None
         if self._cache is not None:
             self._cache.put(message.meta.ref, "text", text_to_json(result))
@@ -355,11 +529,24 @@ class MailTexts:
             self._bodies[message.meta.ref] = body
         return body, attachment_names(msg)
 
+    def _reload(self, message: ThreadedMessage) -> bytes:
+        """The raw body of a message the worker read, for a step it did not make (counted already).
+
+        Raises:
+            OSError: it cannot be loaded now.
+        """
+        loader = self._loaders.get(message.meta.ref)
+        if loader is None:
+            raise OSError(f"no body for {message.meta.ref}")
+        return loader()
+
     def _body(self, message: ThreadedMessage) -> str | None:
         ref = message.meta.ref
         if ref not in self._bodies:
             raw = self._raw(message)
             self._bodies[ref] = message_body(raw) if raw is not None else None
+        elif self._bodies[ref] is _AHEAD:
+            self._bodies[ref] = message_body(self._reload(message))
         return self._bodies[ref]
 
     def contact(self, customer: Address) -> CustomerContact:
@@ -373,15 +560,61 @@ class MailTexts:
                 data = json.loads(kept)
                 self._contacts[customer.email] = CustomerContact(data[0], data[1], tuple(data[2]), data[3])
                 return self._contacts[customer.email]
-            bodies = [b for b in (self._body(m) for m in own[:CONTACT_MESSAGES]) if b]
-            try:
-                found = read_contact(bodies, customer, region=self._region)
-            except Exception as exc:  # noqa: BLE001 - per-customer boundary: the verdict stands without channels
-                log.info("cannot read the contact details of %s: %s", customer.email, exc)
-                found = CustomerContact(name=customer.name or None)
+            found = self._pool.contact(customer) if self._pool is not None else None
+            if found is not None:
+                self._read_by_worker += 1
+                for m in own[:CONTACT_MESSAGES]:
+                    # The bodies `_body` would have loaded (and kept) to read it here.
+                    if m.meta.ref not in self._bodies:
+                        loaded = self._loaders.get(m.meta.ref) is not None
+                        self.bodies_read += loaded
+                        self._bodies[m.meta.ref] = _AHEAD if loaded else None
             else:
-                if self._cache is not None and key:
-                    value = [found.name, found.company, list(found.phones), found.linkedin_url]
-                    self._cache.put(key, f"contact:{customer.email}", json.dumps(value, ensure_ascii=False))
+                bodies = [b for b in (self._body(m) for m in own[:CONTACT_MESSAGES]) if b]
+                try:
+                    found = read_contact(bodies, customer, region=self._region)
+                except Exception as exc:  # noqa: BLE001 - per-customer boundary: the verdict stands without channels
+                    found = Failed(str(exc))
+            if isinstance(found, Failed):
+                log.info("cannot read the contact details of %s: %s", customer.email, found.reason)
+                found = CustomerContact(name=customer.name or None)
+            elif self._cache is not None and key:
+                value = [found.name, found.company, list(found.phones), found.linkedin_url]
+                self._cache.put(key, f"contact:{customer.email}", json.dumps(value, ensure_ascii=False))
             self._contacts[customer.email] = found
         return self._contacts[customer.email]
+
+
+_AHEAD: Any = object()
+"""In `MailTexts._bodies`: the body was read by the worker, and is loaded again if needed."""
+
+
+class _Body:
+    """One message's body text and attachment names, or the `Reading` the worker made of them.
+
+    A step the reading lacks (a question the dry run did not foresee) parses the body
+    again; it was counted as read once, as `MailTexts` counts it when it reads alone.
+    """
+
+    __slots__ = ("_texts", "_message", "_parsed", "ahead")
+
+    def __init__(self, texts: MailTexts, message: ThreadedMessage, parsed: tuple[str, tuple[str, ...]] | None = None, *, ahead: Reading | None = None):
+        self._texts = texts
+        self._message = message
+        self._parsed = parsed
+        self.ahead = ahead
+
+    def forget(self) -> None:
+        """Drop the worker's reading, which is no longer asked for (the text is read now)."""
+        if self.ahead is not None and self._texts._pool is not None:
+            self._texts._pool.forget(self._message)
+
+    def parsed(self) -> tuple[str, tuple[str, ...]]:
+        """Body text and attachment names.
+
+        Raises:
+            OSError, Exception: the body cannot be loaded or parsed again.
+        """
+        if self._parsed is None:
+            self._parsed = parse_body(self._texts._reload(self._message))
+        return self._parsed
