@@ -330,6 +330,9 @@ def worker_audit(spec: dict[str, Any]) -> dict[str, Any]:
         class HeaderTexts(NoTexts):
             bodies_read = 0
 
+            def close(self) -> None:
+                """Nothing read ahead, nothing to stop (see `MailTexts.close`)."""
+
         pipeline.MailTexts = lambda *args, **kwargs: HeaderTexts()  # type: ignore[assignment,misc]
 
     profile = None
