@@ -151,17 +151,19 @@ def learn_identity(settings: Settings, metas: Iterable[MessageMeta]) -> Identity
 
 
 class _Held:
-    """A read message as the later stages need it: where it lives and how to load its body.
+    """A read message as the later stages need it: where it lives, how to load its body,
+    and its kind when the source decided it already (`RawMessage.kind`).
 
     The header block is dropped once parsed: kept for 100,000 messages until the scan
     ends, header bytes alone would take a few hundred MB.
     """
 
-    __slots__ = ("ref", "load")
+    __slots__ = ("ref", "load", "kind")
 
-    def __init__(self, ref: MessageRef, load: Callable[[], bytes]):
+    def __init__(self, ref: MessageRef, load: Callable[[], bytes], kind: Classification | None = None):
         self.ref = ref
         self.load = load
+        self.kind = kind
 
 
 def _read(folders: list[Folder], source: Source, progress: Progress, problems: list[Problem]) -> list[tuple[_Held, MessageMeta]]:
@@ -185,7 +187,7 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
             if raw.meta is not None:
                 # Parsed once, when the source stored it. Held without the rest of the
                 # source's record (flags, dates, a second ref): some 30 MB at 100,000.
-                items.append((_Held(raw.meta.ref, raw.loader), raw.meta))
+                items.append((_Held(raw.meta.ref, raw.loader, raw.kind), raw.meta))
                 continue
             try:
                 meta = parse_headers(raw.headers, raw.ref, raw.folder_role, size=raw.size, internal_date=raw.internal_date)
@@ -224,7 +226,9 @@ def _classify(
 
     With *prefetch* (a source that can fetch bodies in batches), a first pass decides every
     message it can from headers and sets aside the ones whose rules asked for the body;
-    their bodies are fetched in one go, then they are classified with them.
+    their bodies are fetched in one go, then they are classified with them. A kind the
+    source decided from the headers already (the IMAP source does, where it parses them,
+    and keeps it) is that first pass's result for the message.
     """
     threaded: list[ThreadedMessage] = []
     bodies = 0
@@ -250,6 +254,9 @@ def _classify(
         direction = _DIRECTION[identity.role_of(meta.sender)]
         if direction is not Direction.INBOUND:
             threaded.append(ThreadedMessage(meta, _OURS, direction))
+            continue
+        if raw.kind is not None:
+            threaded.append(ThreadedMessage(meta, raw.kind, direction))
             continue
         kept = cache.get(raw.ref, "kind") if cache else None
         if kept is not None:

@@ -23,6 +23,7 @@ from typing import Callable, Mapping, Sequence
 from ghostscan.classify import autoreply, bounce, lists
 from ghostscan.classify.autoreply import AUTOREPLY_RULES, CHALLENGE_RULES
 from ghostscan.classify.base import (
+    BodyNeeded,
     Classification,
     Evidence,
     MessageKind,
@@ -120,6 +121,25 @@ def classify_message(
             body_read=view.body_loaded,
         )
     )
+
+
+def _defer() -> bytes:
+    raise BodyNeeded
+
+
+def classify_headers(meta: MessageMeta) -> Classification | None:
+    """The kind the default chain gives *meta* from its headers alone; None where that is not enough.
+
+    The first pass of a scan (`ghostscan.pipeline`), done where the headers are parsed:
+    the IMAP source runs it in its header-parsing processes and keeps the result with the
+    message. None when a rule asks for the body (the scan classifies the message again
+    once its body is fetched) or the chain fails on it (the scan does too, and reports
+    the message).
+    """
+    try:
+        return classify_message(meta, _defer)
+    except Exception:  # noqa: BLE001 - BodyNeeded, or a failure the scan meets again and reports
+        return None
 
 
 def classify_bytes(

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 if TYPE_CHECKING:
+    from ghostscan.classify.base import Classification
     from ghostscan.parse.headers import MessageMeta
 
 from ghostscan.pickling import by_fields
@@ -83,6 +84,10 @@ class RawMessage:
             bad message; it yields it with `error` set and carries on.
         meta: the headers already parsed, when the source keeps them parsed (the IMAP
             source's store does); `headers` may then be empty. None: parse `headers`.
+        kind: the kind the default rule chain gave the message from its headers alone
+            (`ghostscan.classify.registry.classify_headers`), when the source decided it
+            already, under the rules version of the results it keeps (the IMAP source
+            decides it where it parses headers). None: the scan classifies the message.
     """
 
     ref: MessageRef
@@ -94,6 +99,7 @@ class RawMessage:
     loader: Callable[[], bytes] = field(default=_no_body, repr=False, compare=False)
     error: str | None = None
     meta: "MessageMeta | None" = field(default=None, repr=False, compare=False)
+    kind: "Classification | None" = field(default=None, repr=False, compare=False)
 
     def load(self) -> bytes:
         """Return the whole message (headers and body) as bytes.

@@ -13,11 +13,14 @@ import sys
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from imapclient.exceptions import LoginError
 
+from ghostscan.classify.registry import classify_headers
 from ghostscan.environment import Environment
+from ghostscan.parse.headers import split_message
 from ghostscan.secrets import SecretSource
 from ghostscan.settings import AccountSettings
 from ghostscan.sources import imap as imap_module
@@ -201,9 +204,80 @@ def test_a_parsing_process_that_dies_loses_no_message(tmp_path, monkeypatch, sma
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: headers are parsed without processes")
 
-    monkeypatch.setattr(imap_module, "_pack_headers", die)
+    monkeypatch.setattr(imap_module, "_parse_job", die)
     FakeServer.reset()
     with caplog.at_level(logging.INFO, logger="ghostscan"):
         seen, source = read_all(tmp_path, "died")
     assert "a header-parsing process ended; parsing here" in caplog.text
     assert seen == expected and source.fetched_headers == 19
+
+
+# -- kinds decided where the headers are parsed ------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
+
+
+@pytest.fixture
+def fixture_inbox(monkeypatch, small_batches):
+    """INBOX holds the header blocks of every fixture message (bounces, auto-replies, lists, people), twice."""
+    blocks = [split_message(path.read_bytes())[0] + b"\r\n" for path in sorted(FIXTURES.rglob("*.eml"))]
+    monkeypatch.setitem(MAILBOXES, "INBOX", dict(enumerate(blocks * 2, start=1)))
+
+
+def sync_kinds(tmp_path, name: str, version: str = "rules-1"):
+    """Sync and read every folder with the scan's rules version given: (ref, kind the source gave, kind decided here) each."""
+    acct = account()
+    environ = {"PW": "pw"}
+    with open_store(tmp_path / f"{name}.sqlite") as store:
+        source = ImapSource(acct, store, Environment(environ=environ), session=ImapSession(acct, environ, backoff=0.01, client_factory=FakeServer))
+        source.results(version)
+        try:
+            return [(str(m.ref), m.kind, classify_headers(m.meta)) for f in source.folders() for m in source.messages(f)]
+        finally:
+            source.close()
+
+
+def test_a_kind_decided_in_a_parsing_process_is_the_one_the_scan_would_decide(tmp_path, monkeypatch, fixture_inbox):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: headers are parsed without processes")
+    with monkeypatch.context() as m:
+        m.setattr(imap_module, "MAX_CONNECTIONS", 1)
+        m.setattr(imap_module, "PARSE_PROCESSES", 0)
+        FakeServer.reset()
+        here = sync_kinds(tmp_path, "here")
+    FakeServer.reset()
+    there = sync_kinds(tmp_path, "processes")
+    assert there == here
+    inbound = [(ref, kind, decided) for ref, kind, decided in there if not ref.startswith("Sent/")]
+    # Exactly what the scan decides from the headers it holds, body-bound ones left to it.
+    assert all(kind == decided for _, kind, decided in inbound)
+    kinds = {kind.kind.value for _, kind, _ in inbound if kind is not None}
+    assert {"human", "notification", "auto_reply"} <= kinds
+    assert any(kind is None for _, kind, _ in inbound)  # bounces need their body
+    # Sent is ours: its kinds are left to the scan, which never classifies our mail.
+    assert all(kind is None for ref, kind, _ in there if ref.startswith("Sent/"))
+
+
+def test_a_parsing_process_that_dies_mid_folder_leaves_no_kind_undecided(tmp_path, monkeypatch, fixture_inbox):
+    with monkeypatch.context() as m:
+        m.setattr(imap_module, "MAX_CONNECTIONS", 1)
+        m.setattr(imap_module, "PARSE_PROCESSES", 0)
+        FakeServer.reset()
+        expected = sync_kinds(tmp_path, "here")
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: headers are parsed without processes")
+    monkeypatch.setattr(imap_module, "_parse_job", die)
+    FakeServer.reset()
+    assert sync_kinds(tmp_path, "died") == expected
+
+
+def test_a_later_run_finds_the_kinds_under_their_rules_version_only(tmp_path, fixture_inbox):
+    FakeServer.reset()
+    first = sync_kinds(tmp_path, "kept")
+    assert any(kind is not None for _, kind, _ in first)
+    FakeServer.reset()
+    # Nothing changed on the server: read back from the store, not fetched again.
+    assert sync_kinds(tmp_path, "kept") == first
+    assert not any(c.selected for c in FakeServer.opened)
+    FakeServer.reset()
+    assert all(kind is None for _, kind, _ in sync_kinds(tmp_path, "kept", version="rules-2"))
