@@ -127,19 +127,18 @@ def _defer() -> bytes:
     raise BodyNeeded
 
 
-def classify_headers(meta: MessageMeta) -> Classification | None:
-    """The kind the default chain gives *meta* from its headers alone; None where that is not enough.
+def classify_headers(meta: MessageMeta) -> Classification:
+    """The kind the default chain gives *meta* from its headers alone.
 
     The first pass of a scan (`ghostscan.pipeline`), done where the headers are parsed:
     the IMAP source runs it in its header-parsing processes and keeps the result with the
-    message. None when a rule asks for the body (the scan classifies the message again
-    once its body is fetched) or the chain fails on it (the scan does too, and reports
-    the message).
+    message.
+
+    Raises:
+        BodyNeeded: a rule asked for the body; the scan classifies the message once its
+            body is fetched.
     """
-    try:
-        return classify_message(meta, _defer)
-    except Exception:  # noqa: BLE001 - BodyNeeded, or a failure the scan meets again and reports
-        return None
+    return classify_message(meta, _defer)
 
 
 def classify_bytes(

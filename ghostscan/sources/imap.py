@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from ghostscan import collector
-from ghostscan.classify.base import Classification
+from ghostscan.classify.base import BodyNeeded, Classification
 from ghostscan.classify.registry import classify_headers
 from ghostscan.classify.results import classification_from_json, classification_to_json
 from ghostscan.environment import Environment
@@ -39,7 +39,7 @@ from ghostscan.errors import AuthError, NetworkError, OperationError
 from ghostscan.parse.headers import EXTRA_FIELDS, META_VERSION, MessageMeta, pack_meta, parse_headers, unpack_meta
 from ghostscan.secrets import Secret, resolve_secret
 from ghostscan.settings import AccountSettings
-from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage
+from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage, raw_message
 from ghostscan.sources.roles import role_for_name, role_for_special_use, role_override
 from ghostscan.store import sync_state
 from ghostscan.store.db import Store
@@ -591,15 +591,28 @@ def _with_thread_id(headers: bytes, gm_thrid: int | None) -> bytes:
 _NOWHERE = MessageRef("", "")
 
 
+NEEDS_BODY = ""
+"""What a message's row keeps as its kind when the header pass asked for the body."""
+
+
 def _kind_json(meta: MessageMeta) -> str | None:
-    """The kind of *meta* decided from its headers (`classify_headers`) as stored, or None."""
-    kind = classify_headers(meta)
-    return None if kind is None else classification_to_json(kind)
+    """The kind of *meta* decided from its headers (`classify_headers`) as stored.
+
+    `NEEDS_BODY` when a rule asked for the body; None when the rule chain failed (the
+    scan classifies the message again and reports it).
+    """
+    try:
+        kind = classify_headers(meta)
+    except BodyNeeded:
+        return NEEDS_BODY
+    except Exception:  # noqa: BLE001 - per-message boundary: the scan meets it again and reports it
+        return None
+    return classification_to_json(kind)
 
 
 def _kind_from_json(text: str | None) -> Classification | None:
-    if text is None:
-        return None
+    if not text:
+        return None  # none decided, or NEEDS_BODY
     try:
         return classification_from_json(text)
     except (ValueError, TypeError, KeyError):
@@ -776,17 +789,18 @@ class ImapSource:
                     meta = unpack_meta(row.meta, ref, folder.role, size=row.size, addresses=self._addresses)
                 except (ValueError, EOFError, TypeError) as exc:
                     error = f"unreadable cached headers ({exc}); `ghostscan cache rebuild` fetches them again"
-            yield RawMessage(
-                ref=ref,
-                folder_role=folder.role,
-                headers=row.headers or b"",
-                size=row.size,
-                flags=row.flags,
-                internal_date=row.internal_date,
-                loader=self._loader(folder.name, row.uid),
-                error=error,
-                meta=meta,
-                kind=_kind_from_json(row.kind) if meta is not None else None,
+            yield raw_message(
+                ref,
+                folder.role,
+                row.headers or b"",
+                row.size,
+                row.flags,
+                row.internal_date,
+                self._loader(folder.name, row.uid),
+                error,
+                meta,
+                _kind_from_json(row.kind) if meta is not None else None,
+                row.kind == NEEDS_BODY and meta is not None,
             )
 
     def close(self) -> None:
@@ -953,15 +967,23 @@ class ImapSource:
         outstanding = len(batches)
 
         kinds_version = self._kinds_for(folder)
+        in_pool = 0  # batches with the processes, not yet handled
 
         def parse(answer: Any, uids: list[int]) -> None:
-            nonlocal outstanding, pool
-            if pool is not None:
+            nonlocal outstanding, pool, in_pool
+            # Each process busy with one batch and one more waiting: rather than wait for
+            # them, this process parses the batch itself (on a machine whose other work
+            # leaves the processes little time, it would only wait).
+            if pool is not None and in_pool < 2 * PARSE_PROCESSES:
+                # The kinds too while the processes keep up; when they fall behind, the
+                # scan decides the kinds of this batch's messages itself, later.
+                kinds = kinds_version if in_pool < PARSE_PROCESSES else None
                 try:
-                    future = pool.submit(_parse_job, folder.role, answer, uids, kinds_version)
+                    future = pool.submit(_parse_job, folder.role, answer, uids, kinds)
                 except (BrokenExecutor, RuntimeError):
                     pool = self._pool_broken()
                 else:
+                    in_pool += 1
                     future.add_done_callback(lambda done: events.put(("parsed", answer, uids, done)))
                     return
             store(*self._parse_batch(folder, answer, uids, keep))
@@ -969,13 +991,14 @@ class ImapSource:
             outstanding -= 1
 
         def handle(event: tuple[Any, ...] | None) -> None:
-            nonlocal outstanding, pool
+            nonlocal outstanding, pool, in_pool
             if event is None:
                 return  # a batch given back: it is in `jobs` again
             if event[0] == "fetched":
                 parse(event[1], event[2])
                 return
             _, answer, uids, future = event
+            in_pool -= 1
             try:
                 rows = future.result()
             except BrokenExecutor:
@@ -1089,9 +1112,14 @@ class ImapSource:
         session.close()
 
     def _parse_batch(self, folder: Folder, answer: Any, uids: list[int], keep: bool) -> tuple[list[tuple], list[tuple[int, Any]]]:
-        """`_message_rows` of one batch, parsed here; with *keep*, the parsed headers too (`_kept`)."""
+        """`_message_rows` of one batch, parsed here; with *keep*, the parsed headers too (`_kept`).
+
+        Without kinds: in this process they would cost what the scan's own classification
+        costs (which decides only inbound mail's), and the sync is the stretch where this
+        process has the most to do.
+        """
         parsed: list[MessageMeta | None] | None = [] if keep else None
-        rows = _message_rows(folder.role, answer, uids, self._kinds_for(folder), parsed, folder.name)
+        rows = _message_rows(folder.role, answer, uids, None, parsed, folder.name)
         return rows, self._kept(folder, rows, parsed) if keep else []
 
     def _kept(self, folder: Folder, rows: list[tuple], parsed: list[MessageMeta | None] | None = None) -> list[tuple[int, Any]]:
@@ -1122,7 +1150,7 @@ class ImapSource:
         return kept
 
     def _kinds_for(self, folder: Folder) -> str | None:
-        """The rules version a sync of *folder* decides kinds from headers under, or None when it does not.
+        """The rules version the parsing processes decide kinds of *folder*'s messages under, or None when they do not.
 
         The scan's rules version, once known (`results`); None before, and for Sent and
         Drafts: what is there is ours, and the scan classifies only inbound mail. A

@@ -239,7 +239,8 @@ def _add_message_kind(conn: sqlite3.Connection) -> None:
     # row by the header sync that fetched it, with the rules version it was decided under
     # (ghostscan.classify.results.rules_version): the sync decides it where it parses the
     # headers, in the same write as the row, and a scan reads it back with the headers.
-    # Kinds that needed the body stay in ``results``.
+    # An empty kind says a rule asked for the body; the kind decided with the body goes
+    # to ``results``, as every kind did before.
     conn.execute("ALTER TABLE messages ADD COLUMN kind TEXT")
     conn.execute("ALTER TABLE messages ADD COLUMN kind_version TEXT")
 

@@ -99,7 +99,8 @@ class CachedMessage:
             (`ghostscan.parse.headers.pack_meta`), or None.
         meta_version: the version of *meta* (`ghostscan.parse.headers.META_VERSION`).
         kind: the message's kind as the default rule chain decided it from the headers
-            alone, as JSON (`ghostscan.classify.results.classification_to_json`), or None.
+            alone, as JSON (`ghostscan.classify.results.classification_to_json`); ``""``
+            when a rule asked for the body; None when not decided.
         kind_version: the rules version *kind* was decided under
             (`ghostscan.classify.results.rules_version`); it counts under that one only.
     """
