@@ -150,18 +150,24 @@ def learn_identity(settings: Settings, metas: Iterable[MessageMeta]) -> Identity
     return Identity.build(addresses, settings.identity.domains)
 
 
+_NEEDS_BODY = object()
+"""`_Held.kind` of a message whose kind the source found needs the body (`RawMessage.needs_body`)."""
+
+
 class _Held:
-    """A read message as the later stages need it: where it lives and how to load its body.
+    """A read message as the later stages need it: where it lives, how to load its body,
+    and its kind when the source decided it already (`RawMessage.kind`, or `_NEEDS_BODY`).
 
     The header block is dropped once parsed: kept for 100,000 messages until the scan
     ends, header bytes alone would take a few hundred MB.
     """
 
-    __slots__ = ("ref", "load")
+    __slots__ = ("ref", "load", "kind")
 
-    def __init__(self, ref: MessageRef, load: Callable[[], bytes]):
+    def __init__(self, ref: MessageRef, load: Callable[[], bytes], kind: Classification | object | None = None):
         self.ref = ref
         self.load = load
+        self.kind = kind
 
 
 def _read(folders: list[Folder], source: Source, progress: Progress, problems: list[Problem]) -> list[tuple[_Held, MessageMeta]]:
@@ -185,7 +191,7 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
             if raw.meta is not None:
                 # Parsed once, when the source stored it. Held without the rest of the
                 # source's record (flags, dates, a second ref): some 30 MB at 100,000.
-                items.append((_Held(raw.meta.ref, raw.loader), raw.meta))
+                items.append((_Held(raw.meta.ref, raw.loader, raw.kind or (_NEEDS_BODY if raw.needs_body else None)), raw.meta))
                 continue
             try:
                 meta = parse_headers(raw.headers, raw.ref, raw.folder_role, size=raw.size, internal_date=raw.internal_date)
@@ -224,7 +230,10 @@ def _classify(
 
     With *prefetch* (a source that can fetch bodies in batches), a first pass decides every
     message it can from headers and sets aside the ones whose rules asked for the body;
-    their bodies are fetched in one go, then they are classified with them.
+    their bodies are fetched in one go, then they are classified with them. What the
+    source decided from the headers already (the IMAP source does, where it parses them,
+    and keeps it) is that first pass's result for the message: its kind, or that it
+    needs its body (unless a kind decided with the body is kept).
     """
     threaded: list[ThreadedMessage] = []
     bodies = 0
@@ -251,9 +260,16 @@ def _classify(
         if direction is not Direction.INBOUND:
             threaded.append(ThreadedMessage(meta, _OURS, direction))
             continue
+        known = raw.kind
+        if known is not None and known is not _NEEDS_BODY:
+            threaded.append(ThreadedMessage(meta, known, direction))  # type: ignore[arg-type]
+            continue
         kept = cache.get(raw.ref, "kind") if cache else None
         if kept is not None:
             threaded.append(ThreadedMessage(meta, classification_from_json(kept), direction))
+            continue
+        if known is _NEEDS_BODY and prefetch:
+            deferred.append((raw, meta))
             continue
         classify_one(raw, meta, _defer if prefetch else raw.load)
     if deferred and prefetch:

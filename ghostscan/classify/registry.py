@@ -23,6 +23,7 @@ from typing import Callable, Mapping, Sequence
 from ghostscan.classify import autoreply, bounce, lists
 from ghostscan.classify.autoreply import AUTOREPLY_RULES, CHALLENGE_RULES
 from ghostscan.classify.base import (
+    BodyNeeded,
     Classification,
     Evidence,
     MessageKind,
@@ -120,6 +121,24 @@ def classify_message(
             body_read=view.body_loaded,
         )
     )
+
+
+def _defer() -> bytes:
+    raise BodyNeeded
+
+
+def classify_headers(meta: MessageMeta) -> Classification:
+    """The kind the default chain gives *meta* from its headers alone.
+
+    The first pass of a scan (`ghostscan.pipeline`), done where the headers are parsed:
+    the IMAP source runs it in its header-parsing processes and keeps the result with the
+    message.
+
+    Raises:
+        BodyNeeded: a rule asked for the body; the scan classifies the message once its
+            body is fetched.
+    """
+    return classify_message(meta, _defer)
 
 
 def classify_bytes(

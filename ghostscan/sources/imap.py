@@ -31,12 +31,15 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 from ghostscan import collector
+from ghostscan.classify.base import BodyNeeded, Classification
+from ghostscan.classify.registry import classify_headers
+from ghostscan.classify.results import classification_from_json, classification_to_json
 from ghostscan.environment import Environment
 from ghostscan.errors import AuthError, NetworkError, OperationError
 from ghostscan.parse.headers import EXTRA_FIELDS, META_VERSION, MessageMeta, pack_meta, parse_headers, unpack_meta
 from ghostscan.secrets import Secret, resolve_secret
 from ghostscan.settings import AccountSettings
-from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage
+from ghostscan.sources.base import Folder, FolderRole, MessageRef, RawMessage, raw_message
 from ghostscan.sources.roles import role_for_name, role_for_special_use, role_override
 from ghostscan.store import sync_state
 from ghostscan.store.db import Store
@@ -383,28 +386,50 @@ def _fetch_records(imap: Any, tag: bytes) -> list[tuple[bytes, bytes]]:
             records.append((line, literal))
 
 
-def fetch_headers(client: Any, uids: list[int], items: list[bytes]) -> dict[int, dict[bytes, Any]]:
-    """``UID FETCH`` of the header items, answered in the shape of imapclient's `fetch`.
+def fetch_answer(client: Any, uids: list[int], items: list[bytes]) -> Any:
+    """``UID FETCH`` of the header items; the answer as read, not yet decoded (`decode_answer`).
 
-    imapclient's general response parser costs about 55 µs a message (5.5 s per 100,000);
-    this answer has a fixed shape - numbers, one flag list, one date and one header literal -
-    so a few regular expressions read it in a fraction of that. Clients without imaplib's
-    protocol object (test doubles) go through their own `fetch`.
+    The raw (response text, header literal) records, as `_fetch_records` reads them: a
+    header sync hands them to the processes that parse them, so this process only moves
+    bytes. Clients without imaplib's protocol object (test doubles) answer through their
+    own `fetch`, decoded already.
     """
     imap = getattr(client, "_imap", None)
     if imap is None:
         return client.fetch(uids, items)
-    wanted = set(uids)
     tag = imap._command("UID", "FETCH", uid_set(uids), b"(" + b" ".join(items) + b")")
     try:
-        records = _fetch_records(imap, tag)
+        return _fetch_records(imap, tag)
     except _Refused as exc:
         client._checkok("fetch", exc.args[0], [exc.args[1]])
         raise
     finally:
         imap.tagged_commands.pop(tag, None)
+
+
+def fetch_headers(client: Any, uids: list[int], items: list[bytes]) -> dict[int, dict[bytes, Any]]:
+    """``UID FETCH`` of the header items, answered in the shape of imapclient's `fetch`.
+
+    imapclient's general response parser costs about 55 µs a message (5.5 s per 100,000);
+    this answer has a fixed shape - numbers, one flag list, one date and one header literal -
+    so a few regular expressions read it in a fraction of that (`decode_answer`). Clients
+    without imaplib's protocol object (test doubles) go through their own `fetch`.
+    """
+    return decode_answer(fetch_answer(client, uids, items), uids)
+
+
+def decode_answer(answer: Any, uids: Iterable[int]) -> dict[int, dict[bytes, Any]]:
+    """*answer* (`fetch_answer`) in the shape of imapclient's `fetch`: UID → item → value.
+
+    Only the UIDs asked for (*uids*) are kept: an unsolicited FETCH (a flag change by
+    another client) is not part of the answer. A mapping (a test double's) is returned
+    as it is.
+    """
+    if isinstance(answer, dict):
+        return answer
+    wanted = set(uids)
     out: dict[int, dict[bytes, Any]] = {}
-    for text, literal in records:
+    for text, literal in answer:
         fields: dict[bytes, Any] = {name: int(value) for name, value in _NUMBER_ITEM.findall(text)}
         uid = fields.get(b"UID")
         if uid is None or uid not in wanted:
@@ -566,20 +591,87 @@ def _with_thread_id(headers: bytes, gm_thrid: int | None) -> bytes:
 _NOWHERE = MessageRef("", "")
 
 
-def _pack_headers(role: FolderRole, blocks: list[tuple[bytes, int | None, datetime | None, int | None]]) -> list[bytes | None]:
-    """`pack_meta` of each (header block, size, internal date, Gmail thread id); None where the parse fails.
+NEEDS_BODY = ""
+"""What a message's row keeps as its kind when the header pass asked for the body."""
 
-    What a header-parsing process runs (`ImapSource._parse_pool`): the same parse as in
-    `ImapSource._parse_batch`, returning only the records, which hold neither the
-    message's place nor its size (`pack_meta`).
+
+def _kind_json(meta: MessageMeta) -> str | None:
+    """The kind of *meta* decided from its headers (`classify_headers`) as stored.
+
+    `NEEDS_BODY` when a rule asked for the body; None when the rule chain failed (the
+    scan classifies the message again and reports it).
     """
-    out: list[bytes | None] = []
-    for headers, size, internal_date, gm_thrid in blocks:
+    try:
+        kind = classify_headers(meta)
+    except BodyNeeded:
+        return NEEDS_BODY
+    except Exception:  # noqa: BLE001 - per-message boundary: the scan meets it again and reports it
+        return None
+    return classification_to_json(kind)
+
+
+def _kind_from_json(text: str | None) -> Classification | None:
+    if not text:
+        return None  # none decided, or NEEDS_BODY
+    try:
+        return classification_from_json(text)
+    except (ValueError, TypeError, KeyError):
+        return None  # not a result this ghostscan can read: the scan classifies the message
+
+
+def _message_rows(
+    role: FolderRole,
+    answer: Any,
+    uids: list[int],
+    kinds_version: str | None,
+    parsed: list[MessageMeta | None] | None = None,
+    folder: str = "",
+) -> list[tuple]:
+    """The messages of one header FETCH *answer* (`fetch_answer`) as store rows (`sync_state.message_row`).
+
+    What a header-parsing process runs (`_parse_job`), and this process when it has
+    none or it failed: decode the answer, parse each header block once and keep the parsed
+    record (`pack_meta`), not the raw block; a re-run reads the record back in a
+    microsecond instead of parsing again, and the store stays small. A block the parser
+    chokes on is kept raw, so the scan reports it. With *kinds_version*, each message's
+    kind from its headers (`_kind_json`) goes in its row under that version. *parsed*,
+    when given, receives each row's parsed headers (None where the parse failed), which
+    know their place in *folder*.
+    """
+    rows: list[tuple] = []
+    message_row = sync_state.message_row
+    for uid, data in decode_answer(answer, uids).items():
+        size = _int(data.get(b"RFC822.SIZE"))
+        internal_date = _as_utc(data.get(b"INTERNALDATE"))
+        gm_thrid = _int(data.get(b"X-GM-THRID"))
+        headers = _with_thread_id(_header_bytes(data), gm_thrid)
+        meta = packed = kind = None
         try:
-            out.append(pack_meta(parse_headers(_with_thread_id(headers, gm_thrid), _NOWHERE, role, size=size, internal_date=internal_date)))
-        except Exception:  # noqa: BLE001 - per-message boundary, as in _parse_batch
-            out.append(None)
-    return out
+            ref = _NOWHERE if parsed is None else MessageRef(folder, str(uid))
+            meta = parse_headers(headers, ref, role, size=size, internal_date=internal_date)
+            packed = pack_meta(meta)
+        except Exception:  # noqa: BLE001 - per-message boundary: the scan reports it from the raw block
+            meta = None
+        else:
+            headers = b""
+            if kinds_version is not None:
+                # Decided on the parse; the scan holds the record read back, which holds the
+                # same (tests/unit/sources/test_imap_parallel.py).
+                kind = _kind_json(meta)
+        if parsed is not None:
+            parsed.append(meta)
+        rows.append(
+            message_row(
+                int(uid), headers, size, _flag_set(data.get(b"FLAGS", ())), internal_date, _int(data.get(b"MODSEQ")),
+                _int(data.get(b"X-GM-MSGID")), gm_thrid, packed, META_VERSION, kind, kinds_version if kind is not None else None,
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _parse_job(role: FolderRole, answer: Any, uids: list[int], kinds_version: str | None) -> list[tuple]:
+    """What a header-parsing process runs (`ImapSource._parse_pool`): `_message_rows` of one answer."""
+    return _message_rows(role, answer, uids, kinds_version)
 
 
 def _parse_process_init() -> None:
@@ -629,6 +721,10 @@ class ImapSource:
         self._extras_refused = False
         self._pool: ProcessPoolExecutor | None = None
         self._pool_failed = False
+        self._flag_texts: dict[str, frozenset[str]] = {}
+        self._kinds_version: str | None = None
+        """The rules version of the scan's results (`results`): when set, a sync decides
+        each message's kind from its headers where it parses them, and stores it with it."""
         self.synced: set[str] = set()
         """Folders already synced in this session: `messages` does not sync them again."""
 
@@ -677,7 +773,7 @@ class ImapSource:
             self._only_fresh.discard(folder.name)
             rows: Iterable[Any] = (fresh[uid][1] for uid in sorted(fresh))
         else:
-            rows = sync_state.iter_metas(self.store, self.account.name, folder.name, META_VERSION)
+            rows = sync_state.iter_metas(self.store, self.account.name, folder.name, META_VERSION, self._kinds_version)
         for row in rows:
             if gmail and row.gm_msgid is not None:
                 if row.gm_msgid in self._seen_gm_msgids:
@@ -693,16 +789,18 @@ class ImapSource:
                     meta = unpack_meta(row.meta, ref, folder.role, size=row.size, addresses=self._addresses)
                 except (ValueError, EOFError, TypeError) as exc:
                     error = f"unreadable cached headers ({exc}); `ghostscan cache rebuild` fetches them again"
-            yield RawMessage(
-                ref=ref,
-                folder_role=folder.role,
-                headers=row.headers or b"",
-                size=row.size,
-                flags=row.flags,
-                internal_date=row.internal_date,
-                loader=self._loader(folder.name, row.uid),
-                error=error,
-                meta=meta,
+            yield raw_message(
+                ref,
+                folder.role,
+                row.headers or b"",
+                row.size,
+                row.flags,
+                row.internal_date,
+                self._loader(folder.name, row.uid),
+                error,
+                meta,
+                _kind_from_json(row.kind) if meta is not None else None,
+                row.kind == NEEDS_BODY and meta is not None,
             )
 
     def close(self) -> None:
@@ -805,7 +903,10 @@ class ImapSource:
         arrives; batches may arrive out of order. A folder of more than two batches is
         fetched over up to `MAX_CONNECTIONS` connections at once and parsed in up to
         `PARSE_PROCESSES` processes, so that reading answers, parsing (the most of the
-        work, and Python's one thread at a time) and storing overlap. The extra
+        work, and Python's one thread at a time) and storing overlap. The processes get
+        the answers as read (`fetch_answer`) and give back finished store rows
+        (`_message_rows`): this thread only moves bytes, writes rows and reads back the
+        parsed headers it keeps; a batch whose process failed is parsed here. The extra
         connections are best effort: one the server refuses (a connection limit) or
         drops is given up and its batch fetched by another; only this session's own
         failure ends the sync, as with one connection.
@@ -825,14 +926,14 @@ class ImapSource:
         extras = self._extra_sessions(min(len(batches) - 2, MAX_CONNECTIONS - 1)) if big else []
         if pool is None and not extras:
             for uids in batches:
-                response = self.session.call("FETCH", lambda c: fetch_headers(c, uids, items), folder=name)
-                store(*self._parse_batch(folder, response, keep))
+                answer = self.session.call("FETCH", lambda c: fetch_answer(c, uids, items), folder=name)
+                store(*self._parse_batch(folder, answer, uids, keep))
             return
         jobs: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         for uids in batches:
             jobs.put(uids)
-        # ("fetched", answer) from another connection, ("parsed", answer, future) from the
-        # processes, None when a connection gave its batch back.
+        # ("fetched", answer, uids) from another connection, ("parsed", answer, uids, future)
+        # from the processes, None when a connection gave its batch back.
         events: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         # Batches fetched and not yet stored, at most: answers wait in memory for the parse.
         ahead = threading.BoundedSemaphore(2 * (PARSE_PROCESSES if pool else 1) + len(extras) + 1)
@@ -854,49 +955,62 @@ class ImapSource:
                     ahead.release()
                     return
                 try:
-                    response = session.call("FETCH", lambda c: fetch_headers(c, uids, items), folder=name)
+                    answer = session.call("FETCH", lambda c: fetch_answer(c, uids, items), folder=name)
                 except BaseException as exc:  # noqa: BLE001 - the batch goes back to the others; this session's own failure is not the sync's
                     failed[index] = (exc, True)
                     jobs.put(uids)
                     ahead.release()
                     events.put(None)
                     return
-                events.put(("fetched", response))
+                events.put(("fetched", answer, uids))
 
         outstanding = len(batches)
 
-        def parse(response: Mapping[int, Mapping[bytes, Any]]) -> None:
-            nonlocal outstanding, pool
-            if pool is not None:
-                blocks = [(_header_bytes(data), _int(data.get(b"RFC822.SIZE")), _as_utc(data.get(b"INTERNALDATE")), _int(data.get(b"X-GM-THRID"))) for data in response.values()]
+        kinds_version = self._kinds_for(folder)
+        in_pool = 0  # batches with the processes, not yet handled
+
+        def parse(answer: Any, uids: list[int]) -> None:
+            nonlocal outstanding, pool, in_pool
+            # Each process busy with one batch and one more waiting: rather than wait for
+            # them, this process parses the batch itself (on a machine whose other work
+            # leaves the processes little time, it would only wait).
+            if pool is not None and in_pool < 2 * PARSE_PROCESSES:
+                # The kinds too while the processes keep up; when they fall behind, the
+                # scan decides the kinds of this batch's messages itself, later.
+                kinds = kinds_version if in_pool < PARSE_PROCESSES else None
                 try:
-                    future = pool.submit(_pack_headers, folder.role, blocks)
+                    future = pool.submit(_parse_job, folder.role, answer, uids, kinds)
                 except (BrokenExecutor, RuntimeError):
                     pool = self._pool_broken()
                 else:
-                    future.add_done_callback(lambda done: events.put(("parsed", response, done)))
+                    in_pool += 1
+                    future.add_done_callback(lambda done: events.put(("parsed", answer, uids, done)))
                     return
-            store(*self._parse_batch(folder, response, keep))
+            store(*self._parse_batch(folder, answer, uids, keep))
             ahead.release()
             outstanding -= 1
 
         def handle(event: tuple[Any, ...] | None) -> None:
-            nonlocal outstanding, pool
+            nonlocal outstanding, pool, in_pool
             if event is None:
                 return  # a batch given back: it is in `jobs` again
             if event[0] == "fetched":
-                parse(event[1])
+                parse(event[1], event[2])
                 return
-            _, response, future = event
+            _, answer, uids, future = event
+            in_pool -= 1
             try:
-                packed = future.result()
+                rows = future.result()
             except BrokenExecutor:
                 # A parsing process died (out of memory, killed): parse here from now on.
                 pool = self._pool_broken()
-                packed = None
+                rows = None
             except Exception:  # noqa: BLE001 - whatever went wrong there, the parse here says it again or succeeds
-                packed = None
-            store(*self._parse_batch(folder, response, keep, packed))
+                rows = None
+            if rows is None:
+                store(*self._parse_batch(folder, answer, uids, keep))
+            else:
+                store(rows, self._kept(folder, rows) if keep else [])
             ahead.release()
             outstanding -= 1
 
@@ -917,11 +1031,11 @@ class ImapSource:
                         ahead.release()
                     else:
                         try:
-                            response = self.session.call("FETCH", lambda c: fetch_headers(c, uids, items), folder=name)
+                            answer = self.session.call("FETCH", lambda c: fetch_answer(c, uids, items), folder=name)
                         except BaseException:
                             ahead.release()
                             raise
-                        parse(response)
+                        parse(answer, uids)
                         continue
                 handle(events.get())
         finally:
@@ -941,7 +1055,7 @@ class ImapSource:
 
         Forked, so they start in milliseconds and need no module imported again. That is
         done before any thread of this source runs (a fork copies only the thread that
-        forks), and they run nothing but `_pack_headers`. None on a machine of one core,
+        forks), and they run nothing but `_parse_job`. None on a machine of one core,
         where they would only take turns with this process, or where fork is unavailable.
         """
         if self._pool is None and not self._pool_failed:
@@ -997,65 +1111,68 @@ class ImapSource:
             log.info("account %s: the server refused another connection (%s); fetching over fewer", self.account.name, reason)
         session.close()
 
-    def _parse_batch(
-        self, folder: Folder, response: Mapping[int, Mapping[bytes, Any]], keep: bool, packed: list[bytes | None] | None = None
-    ) -> tuple[list[tuple], list[tuple[int, Any]]]:
-        """The fetched messages of one batch as store rows, their header fields parsed once.
+    def _parse_batch(self, folder: Folder, answer: Any, uids: list[int], keep: bool) -> tuple[list[tuple], list[tuple[int, Any]]]:
+        """`_message_rows` of one batch, parsed here; with *keep*, the parsed headers too (`_kept`).
 
-        The store keeps the parsed record (`pack_meta`), not the raw block: a re-run reads
-        the record back in a microsecond instead of parsing again, and the store stays
-        small. A block the parser chokes on is kept raw, so the scan reports it. *packed*
-        are the records `_pack_headers` made of this answer (in its order), when a
-        process parsed it. With *keep*, the parsed headers come back too, (uid, (meta,
-        row)), for `messages` to hand out without a read back; from a record they are
-        read as a re-run reads them (`unpack_meta`), while the processes parse the next
-        batches.
-
-        Returns:
-            (rows for `sync_state.put_message_rows`, kept parsed headers).
+        Without kinds: in this process they would cost what the scan's own classification
+        costs (which decides only inbound mail's), and the sync is the stretch where this
+        process has the most to do.
         """
-        rows: list[tuple] = []
-        kept: list[tuple[int, Any]] = []
+        parsed: list[MessageMeta | None] | None = [] if keep else None
+        rows = _message_rows(folder.role, answer, uids, None, parsed, folder.name)
+        return rows, self._kept(folder, rows, parsed) if keep else []
+
+    def _kept(self, folder: Folder, rows: list[tuple], parsed: list[MessageMeta | None] | None = None) -> list[tuple[int, Any]]:
+        """(uid, (parsed headers, `sync_state.MetaRow`)) of each of *rows*, for `messages` to hand out without a read back.
+
+        The parsed headers are *parsed* (this process parsed them), else read from each
+        row's record as a re-run reads them (`unpack_meta`), while the processes parse the
+        next batches. The rows' own record is left out: the parsed headers stand in for it
+        (and 100,000 of them would hold tens of MB for nothing).
+        """
         name, role = folder.name, folder.role
-        message_row, meta_row = sync_state.message_row, sync_state.MetaRow
         addresses = self._addresses
-        for position, (uid, data) in enumerate(response.items()):
-            uid = int(uid)
-            size = _int(data.get(b"RFC822.SIZE"))
-            internal_date = _as_utc(data.get(b"INTERNALDATE"))
-            gm_thrid = _int(data.get(b"X-GM-THRID"))
-            parsed: MessageMeta | None = None
-            if packed is not None:
-                meta = packed[position]
-                if meta is None:
-                    headers = _with_thread_id(_header_bytes(data), gm_thrid)
-                else:
-                    headers = b""
-                    if keep:
-                        parsed = unpack_meta(meta, MessageRef(name, str(uid)), role, size=size, addresses=addresses)
+        meta_row = sync_state.MetaRow
+        from_iso, u64_out, flag_sets = datetime.fromisoformat, sync_state._u64_out, self._flag_texts
+        kept: list[tuple[int, Any]] = []
+        for position, (uid, headers, size, flag_text, when, _modseq, gm_msgid, _thrid, record, _version, kind, _kinds) in enumerate(rows):
+            if parsed is not None:
+                meta = parsed[position]
+            elif record is not None:
+                meta = unpack_meta(record, MessageRef(name, str(uid)), role, size=size, addresses=addresses)
             else:
-                headers = _with_thread_id(_header_bytes(data), gm_thrid)
-                try:
-                    parsed = parse_headers(headers, MessageRef(name, str(uid)), role, size=size, internal_date=internal_date)
-                    meta = pack_meta(parsed)
-                    headers = b""
-                except Exception:  # noqa: BLE001 - per-message boundary: the scan reports it from the raw block
-                    parsed = meta = None
-            flags = _flag_set(data.get(b"FLAGS", ()))
-            gm_msgid = _int(data.get(b"X-GM-MSGID"))
-            rows.append(message_row(uid, headers, size, flags, internal_date, _int(data.get(b"MODSEQ")), gm_msgid, gm_thrid, meta, META_VERSION))
-            if keep:
-                # Without the packed record: the parsed headers stand in for it (and a 100,000
-                # of them would hold tens of MB for nothing).
-                kept.append((uid, (parsed, meta_row(uid, None, size, flags, internal_date, gm_msgid, headers or None))))
-        return rows, kept
+                meta = None
+            flags = flag_sets.get(flag_text)
+            if flags is None:
+                flags = flag_sets[flag_text] = frozenset(flag_text.split())
+            row = meta_row(uid, None, size, flags, None if when is None else from_iso(when), u64_out(gm_msgid), headers or None, kind)
+            kept.append((uid, (meta, row)))
+        return kept
+
+    def _kinds_for(self, folder: Folder) -> str | None:
+        """The rules version the parsing processes decide kinds of *folder*'s messages under, or None when they do not.
+
+        The scan's rules version, once known (`results`); None before, and for Sent and
+        Drafts: what is there is ours, and the scan classifies only inbound mail. A
+        message there from someone else is classified by the scan itself, as any message
+        without a kind is.
+        """
+        if folder.role in (FolderRole.SENT, FolderRole.DRAFTS):
+            return None
+        return self._kinds_version
 
     def loader(self, ref: MessageRef) -> Callable[[], bytes]:
         """A function returning the body start of the cached message *ref* (store, else server)."""
         return self._loader(ref.folder, int(ref.key))
 
     def results(self, version: str) -> StoredResults:
-        """The store's cached classification results for this account under *version*."""
+        """The store's cached classification results for this account under *version*.
+
+        From then on a sync also decides each message's kind from its headers, in the
+        processes that parse them, and keeps it in the message's row under *version*;
+        `messages` hands it out (`RawMessage.kind`) where it was decided under *version*.
+        """
+        self._kinds_version = version
         return StoredResults(self.store, self.account.name, version)
 
     def prefetch_bodies(self, refs: Iterable[MessageRef]) -> int:

@@ -234,6 +234,17 @@ def _add_reports(conn: sqlite3.Connection) -> None:
     )
 
 
+def _add_message_kind(conn: sqlite3.Connection) -> None:
+    # A message's kind as the rule chain decided it from the headers alone, kept in its
+    # row by the header sync that fetched it, with the rules version it was decided under
+    # (ghostscan.classify.results.rules_version): the sync decides it where it parses the
+    # headers, in the same write as the row, and a scan reads it back with the headers.
+    # An empty kind says a rule asked for the body; the kind decided with the body goes
+    # to ``results``, as every kind did before.
+    conn.execute("ALTER TABLE messages ADD COLUMN kind TEXT")
+    conn.execute("ALTER TABLE messages ADD COLUMN kind_version TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("create_folders_and_messages", _create_folders_and_messages),
     Migration("add_bodies", _add_bodies),
@@ -242,6 +253,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("add_snapshots", _add_snapshots),
     Migration("compact_results", _compact_results),
     Migration("add_reports", _add_reports),
+    Migration("add_message_kind", _add_message_kind),
 )
 """Every migration ghostscan knows, in the order they are applied."""
 

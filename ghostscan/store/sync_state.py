@@ -98,6 +98,11 @@ class CachedMessage:
         meta: the parsed header fields in their compact form
             (`ghostscan.parse.headers.pack_meta`), or None.
         meta_version: the version of *meta* (`ghostscan.parse.headers.META_VERSION`).
+        kind: the message's kind as the default rule chain decided it from the headers
+            alone, as JSON (`ghostscan.classify.results.classification_to_json`); ``""``
+            when a rule asked for the body; None when not decided.
+        kind_version: the rules version *kind* was decided under
+            (`ghostscan.classify.results.rules_version`); it counts under that one only.
     """
 
     uid: int
@@ -110,6 +115,8 @@ class CachedMessage:
     gm_thrid: int | None = None
     meta: bytes | None = None
     meta_version: int | None = None
+    kind: str | None = None
+    kind_version: str | None = None
 
 
 class MetaRow(NamedTuple):
@@ -127,6 +134,8 @@ class MetaRow(NamedTuple):
         gm_msgid: Gmail's X-GM-MSGID, or None.
         headers: the raw header block, only for a message kept without a record (its
             headers could not be parsed when it was fetched); else None.
+        kind: the kind decided from the headers when they were fetched, as JSON, when
+            it was decided under the rules version asked for (`iter_metas`); else None.
     """
 
     uid: int
@@ -136,6 +145,7 @@ class MetaRow(NamedTuple):
     internal_date: datetime | None
     gm_msgid: int | None
     headers: bytes | None = None
+    kind: str | None = None
 
 
 # SQLite integers are signed 64-bit. X-GM-MSGID and X-GM-THRID are unsigned 64-bit
@@ -183,7 +193,7 @@ def _date_out(text: str | None) -> datetime | None:
 
 
 _FOLDER_COLUMNS = "account, folder, uidvalidity, uidnext, highestmodseq, role, synced_at"
-_MESSAGE_COLUMNS = "uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid, meta, meta_version"
+_MESSAGE_COLUMNS = "uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid, meta, meta_version, kind, kind_version"
 
 
 def _folder_out(row: tuple) -> FolderState:
@@ -192,7 +202,7 @@ def _folder_out(row: tuple) -> FolderState:
 
 
 def _message_out(row: tuple) -> CachedMessage:
-    uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid, meta, meta_version = row
+    uid, headers, size, flags, internal_date, modseq, gm_msgid, gm_thrid, meta, meta_version, kind, kind_version = row
     return CachedMessage(
         uid=uid,
         headers=bytes(headers),
@@ -204,6 +214,8 @@ def _message_out(row: tuple) -> CachedMessage:
         gm_thrid=_u64_out(gm_thrid),
         meta=None if meta is None else bytes(meta),
         meta_version=meta_version,
+        kind=kind,
+        kind_version=kind_version,
     )
 
 
@@ -222,6 +234,8 @@ def _message_in(account: str, folder: str, message: CachedMessage) -> tuple:
             message.gm_thrid,
             message.meta,
             message.meta_version,
+            message.kind,
+            message.kind_version,
         ),
     )
 
@@ -240,6 +254,8 @@ def message_row(
     gm_thrid: int | None,
     meta: bytes | None,
     meta_version: int | None,
+    kind: str | None = None,
+    kind_version: str | None = None,
 ) -> tuple:
     """One cached message as `put_message_rows` takes it: the `CachedMessage` fields, stored form.
 
@@ -266,6 +282,8 @@ def message_row(
         gm_thrid if gm_thrid is None or 0 <= gm_thrid <= _I64_MAX else _u64_in(gm_thrid),
         None if meta is None else bytes(meta),
         meta_version,
+        kind,
+        kind_version,
     )
 
 
@@ -396,11 +414,11 @@ def put_message_rows(store: Store, account: str, folder: str, rows: Iterable[tup
 
 
 _PUT = (
-    f"INSERT INTO messages (account, folder, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    f"INSERT INTO messages (account, folder, {_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (account, folder, uid) DO UPDATE SET headers = excluded.headers, "
     "size = excluded.size, flags = excluded.flags, internal_date = excluded.internal_date, "
     "modseq = excluded.modseq, gm_msgid = excluded.gm_msgid, gm_thrid = excluded.gm_thrid, "
-    "meta = excluded.meta, meta_version = excluded.meta_version"
+    "meta = excluded.meta, meta_version = excluded.meta_version, kind = excluded.kind, kind_version = excluded.kind_version"
 )
 
 
@@ -496,29 +514,31 @@ def iter_messages(store: Store, account: str, folder: str) -> Iterator[CachedMes
             cursor.close()
 
 
-def iter_metas(store: Store, account: str, folder: str, version: int) -> Iterator[MetaRow]:
+def iter_metas(store: Store, account: str, folder: str, version: int, kind_version: str | None = None) -> Iterator[MetaRow]:
     """Yield the parsed headers of *folder*'s cached messages in UID order, without the raw blocks.
 
     Only messages whose record is of *version* are yielded (see `stale_meta_uids` for the
-    others). Rows are read as the iterator advances.
+    others). Rows are read as the iterator advances. A row's kind comes along when it was
+    decided under the rules version *kind_version*.
 
     Raises:
         StoreError: SQLite failed.
     """
     with store.reading() as conn:
         cursor = conn.execute(
-            "SELECT uid, meta, size, flags, internal_date, gm_msgid, CASE WHEN meta IS NULL THEN headers END "
+            "SELECT uid, meta, size, flags, internal_date, gm_msgid, CASE WHEN meta IS NULL THEN headers END, "
+            "CASE WHEN kind_version = ? THEN kind END "
             "FROM messages WHERE account = ? AND folder = ? AND meta_version = ? ORDER BY uid",
-            (account, folder, version),
+            (kind_version, account, folder, version),
         )
         flag_sets: dict[str, frozenset[str]] = {}  # a mailbox has a handful of distinct flag sets
         try:
-            for uid, meta, size, flags, internal_date, gm_msgid, headers in cursor:
+            for uid, meta, size, flags, internal_date, gm_msgid, headers, kind in cursor:
                 flag_set = flag_sets.get(flags)
                 if flag_set is None:
                     flag_set = flag_sets[flags] = _flags_out(flags)
                 yield MetaRow(
-                    uid, meta, size, flag_set, None if internal_date is None else _from_iso(internal_date), _u64_out(gm_msgid), headers
+                    uid, meta, size, flag_set, None if internal_date is None else _from_iso(internal_date), _u64_out(gm_msgid), headers, kind
                 )
         finally:
             cursor.close()  # see iter_messages: no read snapshot left open

@@ -13,11 +13,19 @@ import sys
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from imapclient.exceptions import LoginError
 
+from ghostscan.classify.base import BodyNeeded
+from ghostscan import pipeline
+from ghostscan.classify.registry import classify_headers
+from ghostscan.classify.results import classification_from_json
 from ghostscan.environment import Environment
+from ghostscan.parse.addresses import Identity
+from ghostscan.parse.headers import split_message, unpack_meta
+from ghostscan.sources.base import FolderRole, MessageRef
 from ghostscan.secrets import SecretSource
 from ghostscan.settings import AccountSettings
 from ghostscan.sources import imap as imap_module
@@ -201,9 +209,117 @@ def test_a_parsing_process_that_dies_loses_no_message(tmp_path, monkeypatch, sma
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: headers are parsed without processes")
 
-    monkeypatch.setattr(imap_module, "_pack_headers", die)
+    monkeypatch.setattr(imap_module, "_parse_job", die)
     FakeServer.reset()
     with caplog.at_level(logging.INFO, logger="ghostscan"):
         seen, source = read_all(tmp_path, "died")
     assert "a header-parsing process ended; parsing here" in caplog.text
     assert seen == expected and source.fetched_headers == 19
+
+
+# -- kinds decided where the headers are parsed ------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "mail"
+
+
+@pytest.fixture
+def fixture_inbox(monkeypatch, small_batches):
+    """INBOX holds the header blocks of every fixture message (bounces, auto-replies, lists, people), twice."""
+    blocks = [split_message(path.read_bytes())[0] + b"\r\n" for path in sorted(FIXTURES.rglob("*.eml"))]
+    monkeypatch.setitem(MAILBOXES, "INBOX", dict(enumerate(blocks * 2, start=1)))
+
+
+def header_pass(meta):
+    """The scan's first pass over *meta*: its kind from the headers, or "body" when a rule asks for the body."""
+    try:
+        return classify_headers(meta)
+    except BodyNeeded:
+        return "body"
+
+
+def sync_kinds(tmp_path, name: str, version: str = "rules-1"):
+    """Sync and read every folder with the scan's rules version given: (ref, what the source decided, what the scan decides) each."""
+    acct = account()
+    environ = {"PW": "pw"}
+    with open_store(tmp_path / f"{name}.sqlite") as store:
+        source = ImapSource(acct, store, Environment(environ=environ), session=ImapSession(acct, environ, backoff=0.01, client_factory=FakeServer))
+        source.results(version)
+        try:
+            return [(str(m.ref), "body" if m.needs_body else m.kind, header_pass(m.meta)) for f in source.folders() for m in source.messages(f)]
+        finally:
+            source.close()
+
+
+def scan_kinds(tmp_path, name: str) -> list[tuple[str, object]]:
+    """Sync, read and classify every message as a scan does: (ref, classification) each."""
+    acct = account()
+    environ = {"PW": "pw"}
+    with open_store(tmp_path / f"{name}.sqlite") as store:
+        source = ImapSource(acct, store, Environment(environ=environ), session=ImapSession(acct, environ, backoff=0.01, client_factory=FakeServer))
+        try:
+            results = source.results("rules-1")
+            problems: list = []
+            items = pipeline._read(source.folders(), source, pipeline.NoProgress(), problems)
+            threaded, _ = pipeline._classify(items, Identity.build(["anna@studio-berg.de"]), problems, lambda refs: 0, results)
+        finally:
+            source.close()
+    assert not problems
+    return sorted((str(m.meta.ref), m.classification) for m in threaded)
+
+
+def test_the_parsing_job_decides_the_kinds_the_scan_would_decide(fixture_inbox):
+    uids = sorted(MAILBOXES["INBOX"])
+    answer = {uid: {ITEM: MAILBOXES["INBOX"][uid], b"FLAGS": (), b"RFC822.SIZE": 900} for uid in uids}
+    rows = imap_module._parse_job(FolderRole.INBOX, answer, uids, "rules-1")
+    seen = set()
+    for uid, _headers, size, *_, record, _version, kind, kind_version in rows:
+        decided = header_pass(unpack_meta(record, MessageRef("INBOX", str(uid)), FolderRole.INBOX, size=size))
+        if decided == "body":
+            assert kind == imap_module.NEEDS_BODY
+        else:
+            assert classification_from_json(kind) == decided
+        assert kind_version == "rules-1"
+        seen.add(decided if decided == "body" else decided.kind.value)
+    assert {"human", "notification", "auto_reply", "body"} <= seen  # bounces need their body
+
+
+def test_kinds_from_the_parsing_processes_are_the_ones_the_scan_would_decide(tmp_path, fixture_inbox):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: headers are parsed without processes")
+    FakeServer.reset()
+    there = sync_kinds(tmp_path, "processes")
+    decided = [(kind, scan) for ref, kind, scan in there if kind is not None]
+    # The processes decide while they keep up; the scan decides the rest itself.
+    assert decided and all(kind == scan for kind, scan in decided)
+    # Sent is ours: its kinds are left to the scan, which never classifies our mail.
+    assert all(kind is None for ref, kind, _ in there if ref.startswith("Sent/"))
+
+
+def test_the_scan_classifies_alike_whether_processes_parse_or_die_mid_folder(tmp_path, monkeypatch, fixture_inbox):
+    with monkeypatch.context() as m:
+        m.setattr(imap_module, "MAX_CONNECTIONS", 1)
+        m.setattr(imap_module, "PARSE_PROCESSES", 0)
+        FakeServer.reset()
+        expected = scan_kinds(tmp_path, "here")
+    assert len(expected) == sum(map(len, MAILBOXES.values()))
+    FakeServer.reset()
+    assert scan_kinds(tmp_path, "processes") == expected
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: headers are parsed without processes")
+    monkeypatch.setattr(imap_module, "_parse_job", die)
+    FakeServer.reset()
+    assert scan_kinds(tmp_path, "died") == expected
+
+
+def test_a_later_run_finds_the_kinds_under_their_rules_version_only(tmp_path, fixture_inbox):
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: headers are parsed without processes")
+    FakeServer.reset()
+    first = sync_kinds(tmp_path, "kept")
+    assert any(kind is not None for _, kind, _ in first)
+    FakeServer.reset()
+    # Nothing changed on the server: read back from the store, not fetched again.
+    assert sync_kinds(tmp_path, "kept") == first
+    assert not any(c.selected for c in FakeServer.opened)
+    FakeServer.reset()
+    assert all(kind is None for _, kind, _ in sync_kinds(tmp_path, "kept", version="rules-2"))
