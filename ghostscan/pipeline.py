@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, S
 
 from ghostscan import collector
 from ghostscan.classify.base import BodyNeeded, Classification, CustomerContact, Evidence, MessageKind, MessageText
-from ghostscan.classify.registry import classify_bytes, classify_message
+from ghostscan.classify.registry import classify_bytes, classify_message, defer_body
 from ghostscan.classify.results import classification_from_json, classification_to_json, code_version, rules_version
 from ghostscan.classify.text_reader import MailTexts
 from ghostscan.parse.addresses import Address, Identity, Role
@@ -205,10 +205,6 @@ def _read(folders: list[Folder], source: Source, progress: Progress, problems: l
     return items
 
 
-def _defer() -> bytes:
-    raise BodyNeeded
-
-
 class ResultCache(Protocol):
     """Results kept between runs (the IMAP source's store): JSON by message and name."""
 
@@ -271,7 +267,7 @@ def _classify(
         if known is _NEEDS_BODY and prefetch:
             deferred.append((raw, meta))
             continue
-        classify_one(raw, meta, _defer if prefetch else raw.load)
+        classify_one(raw, meta, defer_body if prefetch else raw.load)
     if deferred and prefetch:
         waiting, deferred[:] = list(deferred), []
         prefetch([raw.ref for raw, _ in waiting])

@@ -123,7 +123,8 @@ def classify_message(
     )
 
 
-def _defer() -> bytes:
+def defer_body() -> bytes:
+    """A body loader for a pass on headers alone: any rule that asks for the body raises `BodyNeeded`."""
     raise BodyNeeded
 
 
@@ -138,7 +139,7 @@ def classify_headers(meta: MessageMeta) -> Classification:
         BodyNeeded: a rule asked for the body; the scan classifies the message once its
             body is fetched.
     """
-    return classify_message(meta, _defer)
+    return classify_message(meta, defer_body)
 
 
 def classify_bytes(
