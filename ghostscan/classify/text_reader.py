@@ -559,6 +559,7 @@ class MailTexts:
             if kept is not None:
                 data = json.loads(kept)
                 self._contacts[customer.email] = CustomerContact(data[0], data[1], tuple(data[2]), data[3])
+                self._forget_bodies(own)
                 return self._contacts[customer.email]
             found = self._pool.contact(customer) if self._pool is not None else None
             if found is not None:
@@ -582,7 +583,19 @@ class MailTexts:
                 value = [found.name, found.company, list(found.phones), found.linkedin_url]
                 self._cache.put(key, f"contact:{customer.email}", json.dumps(value, ensure_ascii=False))
             self._contacts[customer.email] = found
+            self._forget_bodies(own)
         return self._contacts[customer.email]
+
+    def _forget_bodies(self, own: Sequence[ThreadedMessage]) -> None:
+        """Let go of the texts kept for a customer's contact details, which are read now.
+
+        `contact` never reads them again (the details are kept), so they are no longer
+        kept either when one of them is read later. Kept for every customer until the
+        scan ended, they were some 18 million characters at 100,000 messages.
+        """
+        for m in own[:CONTACT_MESSAGES]:
+            self._contact_sources.discard(m.meta.ref)
+            self._bodies.pop(m.meta.ref, None)
 
 
 _AHEAD: Any = object()
