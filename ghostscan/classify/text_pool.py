@@ -153,7 +153,7 @@ class TextPool:
         self._worker: _Worker | None = worker
         self._loaders = loaders
         self._contact_reads = contact_reads
-        self._tasks: list[_Task] = []
+        self._tasks: list[_Task | None] = []
         self._keys: dict[tuple[str, object], _Task] = {}
         self._ids = 0
         self._next = -1
@@ -162,6 +162,8 @@ class TextPool:
         """The furthest task of the plan the verdicts have asked for."""
         self._pending: set[int] = set()
         self._done: dict[int, Any] = {}
+        self._dropped: set[int] = set()
+        """Tasks handed over and forgotten before they were answered."""
         self.handed = 0
         """Tasks handed to the worker."""
         self.waited = 0.0
@@ -182,7 +184,7 @@ class TextPool:
         tasks, keys = _tasks(asks)
         for task in tasks:
             task.id = self._ids = self._ids + 1
-        self._tasks = tasks
+        self._tasks = list(tasks)
         self._keys.update(keys)
         self._next = len(tasks) - 1
         self._reached = -1
@@ -212,6 +214,10 @@ class TextPool:
         task = self._keys.pop(("message", message.meta.ref), None)
         if task is not None:
             self._done.pop(task.id, None)
+            if task.index < len(self._tasks) and self._tasks[task.index] is task:
+                self._tasks[task.index] = None  # not to be handed over, if it was not yet
+            if task.id in self._pending:
+                self._dropped.add(task.id)  # its answer, when it comes, is not kept
 
     def contact(self, customer: Address) -> CustomerContact | Failed | None:
         """What the worker read of *customer*'s contact details, or None: read them here."""
@@ -248,10 +254,15 @@ class TextPool:
         try:
             for task_id, result in worker.receive():
                 self._pending.discard(task_id)
-                self._done[task_id] = result
+                if task_id in self._dropped:
+                    self._dropped.discard(task_id)
+                else:
+                    self._done[task_id] = result
             while len(self._pending) < WINDOW and self._next > self._reached:
                 task = self._tasks[self._next]
                 self._next -= 1
+                if task is None:
+                    continue  # forgotten: its message is read, or no longer asked about
                 payload = self._payload(task)
                 if payload is not None:
                     worker.send(payload)
@@ -291,6 +302,7 @@ class TextPool:
         """Stop the worker (what it is reading now is not needed)."""
         worker, self._worker = self._worker, None
         self._pending.clear()
+        self._dropped.clear()
         if worker is not None:
             self.usage = worker.stop()
             log.debug("read-ahead worker: %d tasks handed over", self.handed)
