@@ -274,7 +274,7 @@ def test_what_was_read_of_decided_conversations_is_let_go_and_asked_again_it_rea
         texts.done_with(box.messages)
         # Nothing of the messages is held any longer, here or of the worker's readings.
         assert not texts._lacking and all(t is None for t in texts._texts.values())
-        assert not any(kind == "message" for kind, _ in texts._pool._keys)
+        assert not any(isinstance(key, MessageRef) for key in texts._pool._keys)
         assert ask_all(texts, asks) == alone["answers"]
     finally:
         texts.close()
