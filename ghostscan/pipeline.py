@@ -340,10 +340,16 @@ def _prefetch_reads(
 _UNDECIDED = object()
 
 
-def _decide(conversation: Conversation, options: DecideOptions, settled: dict[int, Decision | None]) -> Decision | None:
-    """`decide_verdict`, unless the dry run of `_prefetch_reads` settled *conversation* already."""
+def _decide(conversation: Conversation, options: DecideOptions, settled: dict[int, Decision | None], texts: MailTexts) -> Decision | None:
+    """`decide_verdict`, unless the dry run of `_prefetch_reads` settled *conversation* already.
+
+    What *texts* read of the conversation's messages is let go once it is decided
+    (`MailTexts.done_with`).
+    """
     done = settled.pop(id(conversation), _UNDECIDED)
-    return decide_verdict(conversation, options) if done is _UNDECIDED else done  # type: ignore[return-value]
+    decision = decide_verdict(conversation, options) if done is _UNDECIDED else done
+    texts.done_with(conversation.messages)
+    return decision  # type: ignore[return-value]
 
 
 class Snapshots(Protocol):
@@ -551,7 +557,7 @@ def _replay(data: bytes, source: Source, settings: Settings, now: datetime, cach
         prefetch=(lambda: _prefetch_reads(pending, texts, options, prefetch, settled)) if prefetch else None,
     )
     options = _decide_options(settings, snapshot.identity, now, texts)
-    redone = (d if d.verdict in _SETTLED else _decide(d.conversation, options, settled) for d in snapshot.decisions)
+    redone = (d if d.verdict in _SETTLED else _decide(d.conversation, options, settled, texts) for d in snapshot.decisions)
     try:
         decisions = tuple(d for d in redone if d is not None)
     finally:
@@ -661,7 +667,7 @@ def _scan(source: Source, settings: Settings, *, now: datetime, progress: Progre
     options = _decide_options(settings, identity, now, texts)
     settled: dict[int, Decision | None] = {}
     try:
-        decisions = tuple(d for d in (_decide(c, options, settled) for c in conversations) if d is not None)
+        decisions = tuple(d for d in (_decide(c, options, settled, texts) for c in conversations) if d is not None)
     finally:
         texts.close()
     settled.clear()  # those decided before the dry run ran

@@ -107,21 +107,25 @@ def start_pool(
     return TextPool(worker, loaders, contact_reads)
 
 
-def _tasks(asks: Sequence[Ask]) -> tuple[list[_Task], dict[tuple[str, object], _Task]]:
-    """One task per message (its asks in order) and per customer, in order of first ask."""
+def _tasks(asks: Sequence[Ask]) -> tuple[list[_Task], dict[object, _Task]]:
+    """One task per message (its asks in order) and per customer, in order of first ask.
+
+    Keyed by the message's ref or the customer's address (never equal, being of two
+    classes): tens of thousands of keys at 100,000 messages, each a tuple more before.
+    """
     tasks: list[_Task] = []
-    keys: dict[tuple[str, object], _Task] = {}
+    keys: dict[object, _Task] = {}
     for ask in asks:
         if ask.message is None:
             assert ask.customer is not None
             # The whole address: the reading depends on the name too (a LinkedIn search, a
             # signature to find), and the verdicts may ask with another name than the dry run.
-            key: tuple[str, object] = ("contact", ask.customer)
+            key: object = ask.customer
             if key not in keys:
                 keys[key] = _Task(len(tasks), customer=ask.customer)
                 tasks.append(keys[key])
             continue
-        key = ("message", ask.message.meta.ref)
+        key = ask.message.meta.ref
         task = keys.get(key)
         if task is None:
             task = keys[key] = _Task(len(tasks), message=ask.message)
@@ -153,8 +157,8 @@ class TextPool:
         self._worker: _Worker | None = worker
         self._loaders = loaders
         self._contact_reads = contact_reads
-        self._tasks: list[_Task] = []
-        self._keys: dict[tuple[str, object], _Task] = {}
+        self._tasks: list[_Task | None] = []
+        self._keys: dict[object, _Task] = {}
         self._ids = 0
         self._next = -1
         """The next task of the plan to hand over (from the end down)."""
@@ -162,6 +166,8 @@ class TextPool:
         """The furthest task of the plan the verdicts have asked for."""
         self._pending: set[int] = set()
         self._done: dict[int, Any] = {}
+        self._dropped: set[int] = set()
+        """Tasks handed over and forgotten before they were answered."""
         self.handed = 0
         """Tasks handed to the worker."""
         self.waited = 0.0
@@ -182,7 +188,7 @@ class TextPool:
         tasks, keys = _tasks(asks)
         for task in tasks:
             task.id = self._ids = self._ids + 1
-        self._tasks = tasks
+        self._tasks = list(tasks)
         self._keys.update(keys)
         self._next = len(tasks) - 1
         self._reached = -1
@@ -204,21 +210,27 @@ class TextPool:
 
         Kept until `forget`: a message known not to say one intent may be asked another.
         """
-        found = self._take(self._keys.get(("message", message.meta.ref)))
+        found = self._take(self._keys.get(message.meta.ref))
         return found if isinstance(found, Reading) else None
 
     def forget(self, message: ThreadedMessage) -> None:
         """Drop what the worker read of *message*: its text is known now, or unreadable."""
-        task = self._keys.pop(("message", message.meta.ref), None)
+        task = self._keys.pop(message.meta.ref, None)
         if task is not None:
             self._done.pop(task.id, None)
+            if task.index < len(self._tasks) and self._tasks[task.index] is task:
+                self._tasks[task.index] = None  # not to be handed over, if it was not yet
+            if task.id in self._pending:
+                self._dropped.add(task.id)  # its answer, when it comes, is not kept
 
     def contact(self, customer: Address) -> CustomerContact | Failed | None:
         """What the worker read of *customer*'s contact details, or None: read them here."""
-        task = self._keys.pop(("contact", customer), None)
+        task = self._keys.pop(customer, None)
         found = self._take(task)
         if task is not None:
             self._done.pop(task.id, None)
+            if task.index < len(self._tasks) and self._tasks[task.index] is task:
+                self._tasks[task.index] = None
         return found if isinstance(found, (CustomerContact, Failed)) else None
 
     def _take(self, task: _Task | None) -> Any:
@@ -248,10 +260,15 @@ class TextPool:
         try:
             for task_id, result in worker.receive():
                 self._pending.discard(task_id)
-                self._done[task_id] = result
+                if task_id in self._dropped:
+                    self._dropped.discard(task_id)
+                else:
+                    self._done[task_id] = result
             while len(self._pending) < WINDOW and self._next > self._reached:
                 task = self._tasks[self._next]
                 self._next -= 1
+                if task is None:
+                    continue  # forgotten: its message is read, or no longer asked about
                 payload = self._payload(task)
                 if payload is not None:
                     worker.send(payload)
@@ -291,6 +308,7 @@ class TextPool:
         """Stop the worker (what it is reading now is not needed)."""
         worker, self._worker = self._worker, None
         self._pending.clear()
+        self._dropped.clear()
         if worker is not None:
             self.usage = worker.stop()
             log.debug("read-ahead worker: %d tasks handed over", self.handed)

@@ -252,3 +252,49 @@ def test_a_scan_reading_ahead_on_a_second_core_writes_the_report_of_a_scan_readi
     assert started and started[0] is not None and started[0].handed > 0
     assert json.loads(ahead) == json.loads(alone)
     assert ahead == alone
+
+
+def ask_all(texts: MailTexts, asks: list[Ask]) -> list:
+    return [
+        texts.contact(a.customer) if a.customer is not None else texts.text(a.message) if a.intent is None else texts.said(a.message, a.intent)
+        for a in asks
+    ]
+
+
+def test_what_was_read_of_decided_conversations_is_let_go_and_asked_again_it_reads_the_same(pool_on):
+    box = Mailbox()
+    alone, _ = read_all(box, ahead=False)
+    problems: list = []
+    texts = MailTexts(box.messages, box.loaders(), on_problem=lambda m, reason: problems.append((m.meta.ref, reason)), cache=Kept())
+    asks = box.asks()
+    texts.read_ahead(asks)
+    texts._pool.drain()
+    try:
+        assert ask_all(texts, asks) == alone["answers"]
+        texts.done_with(box.messages)
+        # Nothing of the messages is held any longer, here or of the worker's readings.
+        assert not texts._lacking and all(t is None for t in texts._texts.values())
+        assert not any(isinstance(key, MessageRef) for key in texts._pool._keys)
+        assert ask_all(texts, asks) == alone["answers"]
+    finally:
+        texts.close()
+    # The lost body is reported once, as when everything is read once.
+    assert problems == alone["problems"]
+
+
+def test_a_message_let_go_before_the_worker_got_to_it_is_not_handed_over(pool_on):
+    box = Mailbox(customers=30)
+    texts = MailTexts(box.messages, box.loaders())
+    asks = [a for a in box.asks() if a.customer is None]
+    texts.read_ahead(asks)
+    pool = texts._pool
+    try:
+        handed = pool.handed
+        assert 0 < handed < len({a.message.meta.ref for a in asks})
+        texts.done_with(box.messages)
+        pool.drain()
+        assert pool.handed == handed
+        # Nor is what the worker answered for those handed over before kept.
+        assert not pool._done
+    finally:
+        texts.close()

@@ -156,3 +156,42 @@ def test_the_dry_run_fetches_a_reply_once_and_not_again_when_its_missing_no_is_k
     later = ReadPlanner(MailTexts([reply], {}, cache=kept))
     assert later.said(reply, "decline").readable
     assert later.refs == []
+
+
+SIGNED = "Hallo Frau Berg,\n\nhiermit erteilen wir Ihnen den Auftrag.\n\nGruß\nHans Müller\nMüller Bau GmbH\nTel. +49 30 1234567\n"
+
+
+def test_a_customers_contact_is_read_from_the_text_read_before_and_stays_the_same_once_that_text_is_let_go():
+    order = message("7", HANS, Direction.INBOUND)
+    loads = []
+
+    def load():
+        loads.append(order.meta.ref)
+        return mail(HANS, SIGNED)
+
+    alone = MailTexts([order], {order.meta.ref: lambda: mail(HANS, SIGNED)}).contact(HANS)
+    assert alone.phones == ("+49301234567",)
+    texts = MailTexts([order], {order.meta.ref: load})
+    assert texts.text(order).has("order_confirmed")
+    assert texts.contact(HANS) == alone
+    assert loads == [order.meta.ref]  # the text read for the verdict was kept for the contact
+    # Read now, the customer's text is not kept any longer, and the details asked again
+    # are the same, without a load.
+    assert not texts._bodies
+    assert texts.contact(HANS) == alone
+    assert loads == [order.meta.ref]
+
+
+def test_a_contact_read_first_is_the_same_when_the_customers_text_is_read_after_it():
+    order = message("8", HANS, Direction.INBOUND)
+    loaders = {order.meta.ref: lambda: mail(HANS, SIGNED)}
+    first = MailTexts([order], loaders)
+    contact = first.contact(HANS)
+    assert contact.phones == ("+49301234567",)
+    # The text read after the details is not kept for them again.
+    assert first.text(order).has("order_confirmed")
+    assert not first._bodies
+    assert first.contact(HANS) == contact
+    later = MailTexts([order], loaders)
+    assert later.text(order).has("order_confirmed")
+    assert later.contact(HANS) == contact
