@@ -333,6 +333,9 @@ def worker_audit(spec: dict[str, Any]) -> dict[str, Any]:
             def close(self) -> None:
                 """Nothing read ahead, nothing to stop (see `MailTexts.close`)."""
 
+            def done_with(self, messages: object) -> None:
+                """Nothing read, nothing to let go (see `MailTexts.done_with`)."""
+
         pipeline.MailTexts = lambda *args, **kwargs: HeaderTexts()  # type: ignore[assignment,misc]
 
     profile = None
