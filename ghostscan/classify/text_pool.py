@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 from ghostscan.classify.base import CustomerContact
-from ghostscan.classify.text_reader import Ask, Failed, Reading
+from ghostscan.classify.text_reader import Ask, Failed, Reading, direction_of
 from ghostscan.parse.addresses import Address
 from ghostscan.settings import NlpSettings
-from ghostscan.threads.model import Direction, ThreadedMessage
+from ghostscan.threads.model import ThreadedMessage
 
 log = logging.getLogger(__name__)
 
@@ -292,8 +292,7 @@ class TextPool:
                 raw = self._load(task.message)
                 if raw is None:
                     return None
-                direction = "inbound" if task.message.direction is Direction.INBOUND else "outbound"
-                return ("read", task.id, raw, tuple(task.asks), direction, task.message.meta.date)
+                return ("read", task.id, raw, tuple(task.asks), direction_of(task.message), task.message.meta.date)
             assert task.customer is not None
             raws = [self._load(m) for m in self._contact_reads(task.customer)]
             return ("contact", task.id, raws, task.customer)

@@ -52,10 +52,7 @@ def read_text(raw: bytes, *, direction: str, sent: datetime | None = None, nlp: 
         sent: the message's date (return dates like "Monday" are relative to it).
         nlp: model and extra pattern files.
     """
-    from ghostscan.parse.body import body_text, parse_text_parts
-
-    msg = parse_text_parts(raw)  # once: body text and attachment names both come from it
-    return analyze_body(body_text(msg), attachment_names(msg), direction=direction, sent=sent, nlp=nlp)
+    return analyze_body(*parse_body(raw), direction=direction, sent=sent, nlp=nlp)
 
 
 def analyze_body(
@@ -110,6 +107,11 @@ def parse_body(raw: bytes) -> tuple[str, tuple[str, ...]]:
 
     msg = parse_text_parts(raw)
     return body_text(msg), attachment_names(msg)
+
+
+def direction_of(message: ThreadedMessage) -> str:
+    """The language layer's direction of *message*: ``"inbound"`` or ``"outbound"``."""
+    return "inbound" if message.direction is Direction.INBOUND else "outbound"
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,7 +471,7 @@ class MailTexts:
                 return Said(readable=False)
             possible = body.ahead.may_say.get(intent) if body.ahead is not None else None
             if possible is None:
-                direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
+                direction = direction_of(message)
                 try:
                     possible = may_say_in_body(*body.parsed(), intent, direction=direction, nlp=self._nlp)
                 except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
@@ -521,7 +523,7 @@ class MailTexts:
         result = body.ahead.analysis if body.ahead is not None else None
         body.forget()
         if result is None:
-            direction = "inbound" if message.direction is Direction.INBOUND else "outbound"
+            direction = direction_of(message)
             try:
                 result = analyze_body(*body.parsed(), direction=direction, sent=message.meta.date, nlp=self._nlp)
             except Exception as exc:  # noqa: BLE001 - per-message boundary: one unreadable text never stops a scan
@@ -539,13 +541,10 @@ class MailTexts:
         The text of a customer's own message is kept for `contact`, which may search it
         later; nothing else is kept.
         """
-        from ghostscan.parse.body import body_text, parse_text_parts
-
-        msg = parse_text_parts(raw)
-        body = body_text(msg)
+        body, attachments = parse_body(raw)
         if message.meta.ref in self._contact_sources:
             self._bodies[message.meta.ref] = body
-        return body, attachment_names(msg)
+        return body, attachments
 
     def _reload(self, message: ThreadedMessage) -> bytes:
         """The raw body of a message the worker read, for a step it did not make (counted already).
