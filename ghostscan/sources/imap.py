@@ -407,19 +407,12 @@ def fetch_answer(client: Any, uids: list[int], items: list[bytes]) -> Any:
         imap.tagged_commands.pop(tag, None)
 
 
-def fetch_headers(client: Any, uids: list[int], items: list[bytes]) -> dict[int, dict[bytes, Any]]:
-    """``UID FETCH`` of the header items, answered in the shape of imapclient's `fetch`.
+def decode_answer(answer: Any, uids: Iterable[int]) -> dict[int, dict[bytes, Any]]:
+    """*answer* (`fetch_answer`) in the shape of imapclient's `fetch`: UID → item → value.
 
     imapclient's general response parser costs about 55 µs a message (5.5 s per 100,000);
     this answer has a fixed shape - numbers, one flag list, one date and one header literal -
-    so a few regular expressions read it in a fraction of that (`decode_answer`). Clients
-    without imaplib's protocol object (test doubles) go through their own `fetch`.
-    """
-    return decode_answer(fetch_answer(client, uids, items), uids)
-
-
-def decode_answer(answer: Any, uids: Iterable[int]) -> dict[int, dict[bytes, Any]]:
-    """*answer* (`fetch_answer`) in the shape of imapclient's `fetch`: UID → item → value.
+    so a few regular expressions read it in a fraction of that.
 
     Only the UIDs asked for (*uids*) are kept: an unsolicited FETCH (a flag change by
     another client) is not part of the answer. A mapping (a test double's) is returned
@@ -548,7 +541,7 @@ def _int(value: Any) -> int | None:
 
 
 def _header_bytes(data: Mapping[bytes, Any]) -> bytes:
-    block = data.get(b"BODY[HEADER]")  # as `fetch_headers` names it
+    block = data.get(b"BODY[HEADER]")  # as `decode_answer` names it
     if block is not None:
         return block
     for key, value in data.items():
